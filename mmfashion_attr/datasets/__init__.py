@@ -1,0 +1,6 @@
+from .catalog_dataset import AnnotationError, CatalogAttrDataset
+from .schema import AttributeSchema, SchemaError
+from .transforms import *  # noqa: F401,F403
+
+__all__ = ['AnnotationError', 'AttributeSchema', 'CatalogAttrDataset',
+           'SchemaError']

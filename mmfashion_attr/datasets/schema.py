@@ -1,0 +1,132 @@
+"""Attribute schema of the catalogue format (see docs/dataset_formats.md).
+
+A schema lists the product categories and the attributes, each with its
+allowed values, whether several values may hold at once, and which
+categories the attribute (or one of its values) applies to (Parekh & Shaik
+2023, section 2, point 3: closure values differ between jeans and pyjamas).
+The product category is itself a single-label task, placed first.
+"""
+import json
+from typing import Dict, List, Optional
+
+import numpy as np
+
+
+class SchemaError(ValueError):
+    """A malformed schema file."""
+
+
+class AttributeSchema:
+    """Tasks, their classes and per-category allowed values.
+
+    Args:
+        attributes (list[dict]): ``name``, ``values`` and optionally
+            ``multi_label`` (default True), ``categories`` (the categories
+            the attribute applies to; default all) and ``value_categories``
+            (value -> categories it applies to).
+        categories (list[str], optional): Product categories.
+        category_task (str): Name of the category task.
+        source (str): Where the schema came from, for error messages.
+    """
+
+    def __init__(self, attributes: List[dict],
+                 categories: Optional[List[str]] = None,
+                 category_task: str = 'category', source: str = '<dict>'):
+        self.source = source
+        self.categories = list(categories or [])
+        self.category_task = category_task if self.categories else None
+        self._check_unique(self.categories, 'categories')
+        self.attributes = [self._check_attribute(a) for a in attributes]
+        self._check_unique([a['name'] for a in self.attributes],
+                           'attribute names')
+        if self.category_task in {a['name'] for a in self.attributes}:
+            raise SchemaError(f'{source}: attribute name {category_task!r} '
+                              'clashes with the category task')
+
+    @classmethod
+    def from_file(cls, path: str) -> 'AttributeSchema':
+        try:
+            with open(path) as f:
+                spec = json.load(f)
+        except json.JSONDecodeError as e:
+            raise SchemaError(f'{path}: not valid JSON ({e})') from e
+        if not isinstance(spec, dict) or 'attributes' not in spec:
+            raise SchemaError(f'{path}: expected an object with "attributes"')
+        return cls(spec['attributes'], spec.get('categories'),
+                   spec.get('category_task', 'category'), source=path)
+
+    def to_dict(self) -> dict:
+        return dict(category_task=self.category_task or 'category',
+                    categories=self.categories, attributes=self.attributes)
+
+    def _check_unique(self, names, what):
+        seen = set()
+        for name in names:
+            if name in seen:
+                raise SchemaError(f'{self.source}: duplicate {what}: {name!r}')
+            seen.add(name)
+
+    def _check_attribute(self, attr: dict) -> dict:
+        if not isinstance(attr, dict) or not attr.get('name') or \
+                not attr.get('values'):
+            raise SchemaError(f'{self.source}: each attribute needs a "name" '
+                              f'and non-empty "values", got {attr!r}')
+        name = attr['name']
+        self._check_unique(attr['values'], f'values of {name!r}')
+        cats = attr.get('categories', self.categories)
+        value_cats = attr.get('value_categories', {})
+        for value in value_cats:
+            if value not in attr['values']:
+                raise SchemaError(f'{self.source}: {name!r}.value_categories '
+                                  f'names unknown value {value!r}')
+        for cat in list(cats) + [c for v in value_cats.values() for c in v]:
+            if cat not in self.categories:
+                raise SchemaError(f'{self.source}: attribute {name!r} names '
+                                  f'unknown category {cat!r}')
+        return dict(name=name, values=list(attr['values']),
+                    multi_label=bool(attr.get('multi_label', True)),
+                    categories=list(cats),
+                    value_categories={k: list(v)
+                                      for k, v in value_cats.items()})
+
+    @property
+    def tasks(self) -> List[dict]:
+        """``dict(name, classes, multi_label)`` per task, category first."""
+        tasks = []
+        if self.category_task:
+            tasks.append(dict(name=self.category_task,
+                              classes=list(self.categories),
+                              multi_label=False))
+        tasks += [dict(name=a['name'], classes=a['values'],
+                       multi_label=a['multi_label']) for a in self.attributes]
+        return tasks
+
+    def allowed_values(self, category: str) -> Dict[str, set]:
+        """Attribute -> values allowed for ``category`` (absent: not applicable)."""
+        allowed = {}
+        for a in self.attributes:
+            if category not in a['categories']:
+                continue
+            allowed[a['name']] = {
+                v for v in a['values']
+                if category in a['value_categories'].get(v, [category])}
+        return allowed
+
+    def allowed_mask(self) -> np.ndarray:
+        """Bool ``(num_categories, num_classes_total)``: value allowed for category.
+
+        Columns follow :attr:`tasks` flattened; the category task's own
+        columns are always allowed.
+        """
+        mask = []
+        for cat in self.categories:
+            allowed = self.allowed_values(cat)
+            row = []
+            for task in self.tasks:
+                if task['name'] == self.category_task:
+                    row += [True] * len(task['classes'])
+                else:
+                    ok = allowed.get(task['name'], set())
+                    row += [v in ok for v in task['classes']]
+            mask.append(row)
+        return np.array(mask, dtype=bool)

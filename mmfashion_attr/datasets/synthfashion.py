@@ -1,0 +1,325 @@
+"""SynthFashion: a procedural, deterministic fashion-attribute dataset.
+
+Carries the difficulties of a real catalogue (Parekh & Shaik 2023, section 2):
+coarse large-region attributes (category, length, colour), fine small-region
+ones (neck type, closure buttons/zips, sleeve cuffs, rips a few pixels wide),
+pattern textures, multi-valued attributes (two colours, button + zip),
+per-attribute missing-label rates, category-specific values, long-tailed
+frequencies, a partly visible second garment, background clutter and random
+scale and position. Written in the catalogue format (schema + CSV).
+Images depend only on (seed, split, index): same seed, same bytes.
+"""
+import csv
+import io
+import json
+import os
+import os.path as osp
+from multiprocessing import Pool
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+TOPS = ('t-shirt', 'shirt', 'dress')
+BOTTOMS = ('jeans', 'trousers', 'skirt')
+CATEGORY_FREQ = {'t-shirt': 0.32, 'jeans': 0.22, 'shirt': 0.16,
+                 'dress': 0.13, 'trousers': 0.11, 'skirt': 0.06}
+COLORS = {'black': (30, 30, 34), 'white': (236, 236, 232),
+          'blue': (40, 70, 170), 'red': (190, 35, 40),
+          'green': (40, 130, 60), 'yellow': (225, 195, 40),
+          'pink': (230, 140, 175), 'grey': (128, 128, 128)}
+SKIN = (224, 182, 150)
+
+# name, values, multi_label, categories, value_categories, missing rate
+ATTRIBUTES = [
+    ('color', list(COLORS), True, TOPS + BOTTOMS, {}, 0.05),
+    ('pattern', ['solid', 'striped', 'checked', 'polka_dot'], False,
+     TOPS + BOTTOMS, {}, 0.15),
+    ('length', ['cropped', 'regular', 'long', 'mini', 'knee', 'ankle'], False,
+     TOPS + BOTTOMS, {'cropped': TOPS[:2], 'regular': TOPS[:2],
+                      'long': TOPS[:2], 'mini': ('dress', ) + BOTTOMS,
+                      'knee': ('dress', ) + BOTTOMS,
+                      'ankle': ('dress', ) + BOTTOMS}, 0.2),
+    ('sleeve_length', ['sleeveless', 'short', 'three_quarter', 'long'], False,
+     TOPS, {}, 0.25),
+    ('neck_type', ['round', 'v_neck', 'collar', 'henley'], False, TOPS,
+     {'collar': ('shirt', 'dress')}, 0.35),
+    ('sleeve_style', ['regular', 'cuffed', 'puff'], False, TOPS,
+     {'cuffed': ('shirt', 'dress'), 'puff': ('t-shirt', 'dress')}, 0.5),
+    ('closure', ['button', 'zip', 'drawstring', 'elastic'], True,
+     ('shirt', ) + BOTTOMS,
+     {'button': ('shirt', 'jeans', 'trousers'),
+      'zip': ('jeans', 'trousers', 'skirt'),
+      'drawstring': ('trousers', ), 'elastic': ('trousers', 'skirt')}, 0.45),
+    ('distressed', ['none', 'rips', 'knee_slit'], False, ('jeans', ), {},
+     0.3),
+]
+
+
+def schema_dict():
+    """The SynthFashion schema in the catalogue format."""
+    return dict(
+        category_task='category',
+        categories=list(CATEGORY_FREQ),
+        attributes=[
+            dict(name=n, values=v, multi_label=m, categories=list(c),
+                 value_categories={k: list(x) for k, x in vc.items()})
+            for n, v, m, c, vc, _ in ATTRIBUTES
+        ])
+
+
+def _zipf(rng, values, skew=1.0):
+    """Long-tailed choice: the k-th value has weight 1 / k^skew."""
+    w = 1.0 / np.arange(1, len(values) + 1)**skew
+    return values[rng.choice(len(values), p=w / w.sum())]
+
+
+def sample_labels(rng):
+    """Draw a category and its attribute values (the full truth)."""
+    cats = list(CATEGORY_FREQ)
+    cat = cats[rng.choice(len(cats), p=list(CATEGORY_FREQ.values()))]
+    truth = {'category': cat}
+    for name, values, _, applies, value_cats, _ in ATTRIBUTES:
+        if cat not in applies:
+            continue
+        ok = [v for v in values if cat in value_cats.get(v, (cat, ))]
+        truth[name] = _zipf(rng, ok)
+    colors = list(COLORS)
+    primary = _zipf(rng, colors, 0.6)
+    truth['color'] = [primary]
+    if truth['pattern'] != 'solid':
+        truth['color'].append(rng.choice([c for c in colors
+                                           if c != primary]))
+    if 'closure' in truth:
+        truth['closure'] = [truth['closure']]
+        if cat == 'jeans' and truth['closure'] == ['button'] and \
+                rng.random() < 0.6:
+            truth['closure'].append('zip')  # jeans: button and zip
+    return truth
+
+
+def _jitter(rng, rgb, amount=18):
+    return tuple(int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255))
+                 for c in rgb)
+
+
+def _texture(rng, size, pattern, c1, c2):
+    """Full-canvas texture for a pattern, as an RGB PIL image."""
+    if pattern == 'solid':
+        return Image.new('RGB', (size, size), c1)
+    yy, xx = np.mgrid[0:size, 0:size]
+    period = rng.integers(max(6, size // 24), max(8, size // 10))
+    angle = rng.uniform(-0.4, 0.4)
+    u = xx * np.cos(angle) + yy * np.sin(angle)
+    v = -xx * np.sin(angle) + yy * np.cos(angle)
+    if pattern == 'striped':
+        on = (v % period) < period * 0.45
+    elif pattern == 'checked':
+        on = ((u // period) + (v // period)) % 2 == 0
+    else:  # polka_dot
+        r = period * 0.22
+        on = ((u % period - period / 2)**2 +
+              (v % period - period / 2)**2) < r * r
+    arr = np.where(on[..., None], np.array(c2, np.uint8),
+                   np.array(c1, np.uint8)).astype(np.uint8)
+    return Image.fromarray(arr)
+
+
+def _clutter(rng, draw, size):
+    for _ in range(rng.integers(3, 9)):
+        x0, y0 = rng.integers(0, size, 2)
+        w, h = rng.integers(size // 16, size // 3, 2)
+        shade = tuple(int(c) for c in rng.integers(150, 250, 3))
+        if rng.random() < 0.5:
+            draw.rectangle([x0, y0, x0 + w, y0 + h], fill=shade)
+        else:
+            draw.line([x0, y0, x0 + w, y0 + h], fill=shade,
+                      width=int(rng.integers(1, 4)))
+
+
+def _draw_top(rng, shape, detail, t, x, y, s, second=False):
+    """Draw a top/dress silhouette into ``shape``; details into ``detail``."""
+    cat = t['category']
+    sw = 0.55 * s  # shoulder width
+    hem = {'cropped': 0.55, 'regular': 0.8, 'long': 1.0, 'mini': 1.2,
+           'knee': 1.5, 'ankle': 1.9}[t.get('length', 'regular')] * s
+    flare = 0.2 * s if cat == 'dress' else 0.02 * s
+    body = [(x - sw / 2, y), (x + sw / 2, y), (x + sw / 2 + flare, y + hem),
+            (x - sw / 2 - flare, y + hem)]
+    shape.polygon(body, fill=255)
+    if second:
+        return
+    sleeve = {'sleeveless': 0, 'short': 0.25, 'three_quarter': 0.5,
+              'long': 0.75}[t['sleeve_length']] * s
+    for side in (-1, 1):
+        sx = x + side * sw / 2
+        if sleeve:
+            end = (sx + side * 0.35 * sleeve, y + sleeve)
+            arm = [(sx, y), (sx, y + 0.18 * s),
+                   (end[0] - side * 0.02 * s, end[1]),
+                   (end[0] + side * 0.12 * s, end[1] - 0.04 * s)]
+            shape.polygon(arm, fill=255)
+            style = t.get('sleeve_style')
+            if style == 'cuffed':  # a thin band at the sleeve end
+                detail.line([(end[0] - side * 0.02 * s, end[1]),
+                             (end[0] + side * 0.12 * s, end[1] - 0.04 * s)],
+                            fill=(250, 250, 250), width=max(2, int(s * .03)))
+            elif style == 'puff':
+                r = 0.08 * s
+                shape.ellipse([sx + side * 0.02 * s - r, y - r * 0.3,
+                               sx + side * 0.02 * s + r, y + r * 1.4],
+                              fill=255)
+    nw = 0.16 * s
+    neck = t['neck_type']
+    if neck == 'v_neck':
+        detail.polygon([(x - nw / 2, y - 1), (x + nw / 2, y - 1),
+                        (x, y + 0.2 * s)], fill=SKIN)
+    else:
+        detail.ellipse([x - nw / 2, y - 0.06 * s, x + nw / 2, y + 0.07 * s],
+                       fill=SKIN)
+    if neck == 'collar':
+        for side in (-1, 1):
+            detail.polygon([(x, y + 0.06 * s), (x + side * nw * 0.7, y - 2),
+                            (x + side * nw * 0.6, y + 0.1 * s)],
+                           fill=(245, 245, 245), outline=(60, 60, 60))
+    elif neck == 'henley':  # short placket with tiny buttons
+        detail.line([(x, y + 0.06 * s), (x, y + 0.2 * s)], fill=(50, 50, 50),
+                    width=1)
+        for k in range(3):
+            by = y + (0.09 + 0.045 * k) * s
+            detail.ellipse([x - 1.5, by - 1.5, x + 1.5, by + 1.5],
+                           fill=(245, 245, 245))
+    if 'button' in t.get('closure', []):  # shirt button row
+        for k in range(int(hem / (0.12 * s))):
+            by = y + (0.15 + 0.12 * k) * s
+            detail.ellipse([x - 2, by - 2, x + 2, by + 2],
+                           fill=(245, 245, 245), outline=(40, 40, 40))
+
+
+def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
+    """Draw a bottom-wear silhouette; waist at (x, y)."""
+    cat = t['category']
+    ww = 0.5 * s
+    length = {'mini': 0.45, 'knee': 0.8, 'ankle': 1.35, 'regular': 1.35,
+              'cropped': 0.8, 'long': 1.35}[t.get('length', 'ankle')] * s
+    if cat == 'skirt':
+        shape.polygon([(x - ww / 2, y), (x + ww / 2, y),
+                       (x + ww / 2 + 0.2 * s, y + length),
+                       (x - ww / 2 - 0.2 * s, y + length)], fill=255)
+    else:
+        for side in (-1, 1):
+            shape.polygon([(x, y + 0.2 * s), (x + side * ww / 2, y),
+                           (x + side * (ww / 2 + 0.03 * s), y + length),
+                           (x + side * 0.03 * s, y + length)], fill=255)
+        shape.rectangle([x - ww / 2, y, x + ww / 2, y + 0.22 * s], fill=255)
+    if second:
+        return
+    band = max(3, int(0.05 * s))
+    closure = t.get('closure', [])
+    if 'elastic' in closure:  # ruched waistband
+        for k in range(0, int(ww), 3):
+            detail.line([(x - ww / 2 + k, y), (x - ww / 2 + k, y + band)],
+                        fill=(70, 70, 70), width=1)
+    if 'button' in closure:
+        detail.ellipse([x - 2.5, y + 1, x + 2.5, y + 6], fill=(200, 170, 60))
+    if 'zip' in closure:
+        detail.line([(x, y + band), (x, y + 0.2 * s)], fill=(200, 200, 200),
+                    width=2)
+    if 'drawstring' in closure:
+        for side in (-1, 1):
+            detail.line([(x + side * 3, y + band), (x + side * 6,
+                                                    y + band + 0.12 * s)],
+                        fill=(240, 240, 240), width=1)
+    distressed = t.get('distressed')
+    if distressed == 'rips':
+        for _ in range(rng.integers(3, 6)):
+            rx = x + rng.uniform(-ww / 2, ww / 2) * 0.9
+            ry = y + rng.uniform(0.3, 0.9) * length
+            detail.line([(rx - 3, ry), (rx + 3, ry)], fill=(235, 235, 225),
+                        width=1)
+    elif distressed == 'knee_slit':
+        for side in (-1, 1):
+            kx = x + side * ww / 4
+            ky = y + 0.55 * length
+            detail.line([(kx - 0.06 * s, ky), (kx + 0.06 * s, ky)],
+                        fill=(235, 235, 225), width=2)
+
+
+def render(truth, size, rng):
+    """Render one image of the garment described by ``truth``."""
+    img = Image.new('RGB', (size, size),
+                    tuple(int(c) for c in rng.integers(170, 256, 3)))
+    _clutter(rng, ImageDraw.Draw(img), size)
+    s = size * rng.uniform(0.32, 0.45)  # garment scale
+    x = size * rng.uniform(0.4, 0.6)
+    top = truth['category'] in TOPS
+    y = size * (rng.uniform(0.1, 0.2) if top else rng.uniform(0.25, 0.35))
+    # partly visible second garment: a bottom below a top, or a top above
+    other = dict(category='jeans' if top else 't-shirt',
+                 length='ankle' if top else 'regular')
+    oc = COLORS[list(COLORS)[rng.integers(len(COLORS))]]
+    mask2 = Image.new('L', (size, size), 0)
+    if top:
+        _draw_bottom(rng, ImageDraw.Draw(mask2), None, other, x,
+                     y + 0.8 * s, s, second=True)
+    else:
+        _draw_top(rng, ImageDraw.Draw(mask2), None, other, x, y - 0.75 * s,
+                  s, second=True)
+    img.paste(Image.new('RGB', (size, size), _jitter(rng, oc)), (0, 0), mask2)
+    c1 = _jitter(rng, COLORS[truth['color'][0]])
+    c2 = _jitter(rng, COLORS[truth['color'][-1]])
+    mask = Image.new('L', (size, size), 0)
+    # details (neck, buttons, zips, rips, cuffs) go on a layer above the cloth
+    details = Image.new('RGBA', (size, size), (0, 0, 0, 0))
+    draw_fn = _draw_top if top else _draw_bottom
+    draw_fn(rng, ImageDraw.Draw(mask), ImageDraw.Draw(details), truth, x, y,
+            s)
+    img.paste(_texture(rng, size, truth['pattern'], c1, c2), (0, 0), mask)
+    img.paste(details, (0, 0), details)
+    return img
+
+
+def make_sample(seed, split, index, size):
+    """(image JPEG bytes, full truth, labelled subset) of one sample."""
+    rng = np.random.default_rng([seed, 0 if split == 'train' else 1, index])
+    truth = sample_labels(rng)
+    draw_rng = np.random.default_rng([seed, 2, index, len(split)])
+    img = render(truth, size, draw_rng)
+    buf = io.BytesIO()
+    img.save(buf, format='JPEG', quality=90)
+    labelled = {'category': truth['category']}
+    for name, _, _, _, _, missing in ATTRIBUTES:
+        if name in truth and rng.random() >= missing:
+            labelled[name] = truth[name]
+    return buf.getvalue(), truth, labelled
+
+
+def _write_one(args):
+    out, seed, split, index, size = args
+    data, _, labelled = make_sample(seed, split, index, size)
+    name = f'{split}/{index:06d}.jpg'
+    with open(osp.join(out, 'images', name), 'wb') as f:
+        f.write(data)
+    return name, labelled
+
+
+def generate(out, num_train, num_val, size=256, seed=0, workers=1):
+    """Write ``images/``, ``schema.json``, ``train.csv`` and ``val.csv``."""
+    names = [a[0] for a in ATTRIBUTES]
+    for split, num in (('train', num_train), ('val', num_val)):
+        os.makedirs(osp.join(out, 'images', split), exist_ok=True)
+        jobs = [(out, seed, split, i, size) for i in range(num)]
+        if workers > 1:
+            with Pool(workers) as pool:
+                rows = pool.map(_write_one, jobs, chunksize=64)
+        else:
+            rows = [_write_one(j) for j in jobs]
+        with open(osp.join(out, f'{split}.csv'), 'w', newline='') as f:
+            writer = csv.writer(f)
+            writer.writerow(['image', 'category'] + names)
+            for name, lab in rows:
+                cells = [lab.get(n, '') for n in names]
+                cells = ['|'.join(c) if isinstance(c, list) else c
+                         for c in cells]
+                writer.writerow([name, lab['category']] + cells)
+    with open(osp.join(out, 'schema.json'), 'w') as f:
+        json.dump(schema_dict(), f, indent=1)

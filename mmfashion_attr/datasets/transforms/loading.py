@@ -1,0 +1,95 @@
+"""Robust, fast image loading for catalogue photos.
+
+mmcv's ``LoadImageFromFile`` (OpenCV) decodes a truncated JPEG into a
+half-grey image without an error and drops alpha onto black; catalogue data
+has truncated uploads, CMYK JPEGs, RGBA/palette PNGs, 16-bit PNGs and EXIF
+rotations. This loader decodes with Pillow, uses JPEG draft mode to decode
+at reduced size when the pipeline downsizes anyway, and fails naming the
+file, or (opt-in, training only) returns None so that the dataset draws
+another sample, counting and logging each skip.
+"""
+import io
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine.fileio import get
+from mmengine.logging import MMLogger
+from mmpretrain.registry import TRANSFORMS
+from PIL import Image, ImageOps
+
+
+class ImageDecodeError(OSError):
+    """An image file that cannot be read or decoded."""
+
+
+def decode_image(content: bytes, draft_size=None) -> Image.Image:
+    """Bytes -> upright 8-bit RGB PIL image; raises on corrupt/truncated data.
+
+    Args:
+        draft_size (int, optional): The longer side the pipeline resizes to;
+            a JPEG is decoded at the smallest 1/2^k scale still reaching it.
+    """
+    img = Image.open(io.BytesIO(content))
+    if draft_size and img.format == 'JPEG':
+        w, h = img.size
+        scale = draft_size / max(w, h)
+        if scale < 1:
+            img.draft(img.mode, (max(1, round(w * scale)),
+                                 max(1, round(h * scale))))
+    img.load()  # decode now: truncated or corrupt data raises here
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode != 'I' or arr.max() > 255 else 255.0
+        img = Image.fromarray((arr * (255.0 / top)).round().astype(np.uint8))
+    if img.mode == 'P' and 'transparency' in img.info:
+        img = img.convert('RGBA')
+    if img.mode in ('RGBA', 'LA', 'PA'):
+        background = Image.new('RGBA', img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img.convert('RGBA'))
+    return img.convert('RGB')
+
+
+@TRANSFORMS.register_module()
+class LoadFashionImage(BaseTransform):
+    """Load ``results['img_path']`` as a BGR uint8 array (like mmcv's loader).
+
+    Args:
+        draft_size (int, optional): Longer side the pipeline resizes to; JPEGs
+            are decoded at a reduced scale no smaller than this.
+        skip_bad (bool): On an unreadable image return None (the dataset then
+            draws another sample in training; test mode still fails) and log
+            it with a running count. Default False: raise naming the file.
+        backend_args (dict, optional): mmengine file backend arguments.
+    """
+
+    def __init__(self, draft_size=None, skip_bad=False, to_rgb=False,
+                 backend_args=None):
+        self.draft_size = draft_size
+        self.skip_bad = skip_bad
+        self.to_rgb = to_rgb
+        self.backend_args = backend_args
+        self.num_skipped = 0
+
+    def transform(self, results: dict):
+        path = results['img_path']
+        try:
+            img = decode_image(get(path, backend_args=self.backend_args),
+                               self.draft_size)
+        except (OSError, ValueError, Image.DecompressionBombError) as e:
+            if not self.skip_bad:
+                raise ImageDecodeError(f'cannot load image {path}: {e}') from e
+            self.num_skipped += 1
+            MMLogger.get_current_instance().warning(
+                f'skipped unreadable image {path} ({e}); '
+                f'{self.num_skipped} skipped so far in this worker')
+            return None
+        arr = np.asarray(img)
+        results['img'] = arr if self.to_rgb else arr[..., ::-1].copy()
+        results['img_shape'] = arr.shape[:2]
+        results['ori_shape'] = arr.shape[:2]
+        return results
+
+    def __repr__(self):
+        return (f'{self.__class__.__name__}(draft_size={self.draft_size}, '
+                f'skip_bad={self.skip_bad}, to_rgb={self.to_rgb})')

@@ -1,0 +1,216 @@
+"""Branch network of Parekh & Shaik (VISAPP 2023), sections 4.1.5 and 5.2.
+
+One branch per task (each attribute, plus the product category): hidden FC
+layer(s) of per-branch size, then one output unit per allowed value.
+Attributes are multi-label (sigmoid + binary cross-entropy), the category may
+be single-label (softmax). A sample's missing attribute adds no loss.
+
+Written instead of composing mmpretrain's ``MultiTaskHead`` with
+``MultiLabelClsHead``: that pair runs one sub-head call per task on Python
+lists of per-sample labels, and its ``predict`` hands ``None`` to sub-heads
+for samples lacking a task (``MultiLabelClsHead`` then crashes). Here targets
+are one dense multi-hot tensor plus a per-task "labelled" mask, so the loss
+is a few tensor ops per task and every task is scored for every sample.
+"""
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer
+from mmengine.model import BaseModule
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from ...datasets.schema import AttributeSchema
+
+
+@MODELS.register_module()
+class MultiTaskMaskedHead(BaseModule):
+    """Per-task branches with missing-label masking.
+
+    Data samples carry ``gt_attr`` (multi-hot over all tasks' values,
+    concatenated in task order) and ``gt_attr_mask`` (bool per task: is the
+    task labelled for this sample), as produced by the datasets of this
+    package.
+
+    Args:
+        in_channels (int): Dimension of the fused feature vector.
+        tasks (list[dict]): Per task: ``name``, ``num_classes`` (or
+            ``classes``), optional ``multi_label`` (default True),
+            ``hidden_dims`` (overrides the default) and ``loss_weight``.
+        hidden_dims (Sequence[int]): Default hidden FC sizes of a branch.
+        act_cfg (dict): Activation after each hidden layer.
+        dropout (float): Dropout before each branch's output layer.
+        value_masks (dict, optional): ``dict(schema_file=...)``: per-category
+            allowed values from a catalogue schema (its tasks must equal
+            ``tasks``). Disallowed values score 0 in predictions.
+        mask_loss (bool): Also drop disallowed values (for the sample's
+            labelled category) from the loss.
+        mask_with_gt_category (bool): In predict, use the labelled category
+            when a sample has one; otherwise the predicted category.
+        threshold (float): Score threshold for ``pred_label``.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 tasks: List[dict],
+                 hidden_dims: Sequence[int] = (512, ),
+                 act_cfg: dict = dict(type='ReLU'),
+                 dropout: float = 0.0,
+                 value_masks: Optional[dict] = None,
+                 mask_loss: bool = False,
+                 mask_with_gt_category: bool = False,
+                 threshold: float = 0.5,
+                 init_cfg=dict(type='Normal', layer='Linear', std=0.01)):
+        super().__init__(init_cfg)
+        self.tasks = [self._parse_task(t) for t in tasks]
+        sizes = [t['num_classes'] for t in self.tasks]
+        self.slices = [slice(s - n, s) for s, n in zip(np.cumsum(sizes), sizes)]
+        self.num_classes = int(sum(sizes))
+        self.threshold = threshold
+        self.mask_loss = mask_loss
+        self.mask_with_gt_category = mask_with_gt_category
+        self.branches = nn.ModuleList(
+            self._branch(in_channels, t.get('hidden_dims', hidden_dims),
+                         t['num_classes'], act_cfg, dropout)
+            for t in self.tasks)
+        self.category_index = None
+        if value_masks is not None:
+            self._load_value_masks(value_masks['schema_file'])
+
+    @staticmethod
+    def _parse_task(task: dict) -> dict:
+        task = dict(task)
+        if 'num_classes' not in task:
+            task['num_classes'] = len(task['classes'])
+        task.setdefault('multi_label', True)
+        task.setdefault('loss_weight', 1.0)
+        return task
+
+    @staticmethod
+    def _branch(in_channels, hidden_dims, num_classes, act_cfg, dropout):
+        layers, width = [], in_channels
+        for dim in hidden_dims:
+            layers += [nn.Linear(width, dim), build_activation_layer(act_cfg)]
+            width = dim
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        layers.append(nn.Linear(width, num_classes))
+        return nn.Sequential(*layers)
+
+    def _load_value_masks(self, schema_file):
+        schema = AttributeSchema.from_file(schema_file)
+        expected = [(t['name'], len(t['classes'])) for t in schema.tasks]
+        actual = [(t['name'], t['num_classes']) for t in self.tasks]
+        if expected != actual:
+            raise ValueError(f'head tasks {actual} differ from the tasks of '
+                             f'{schema_file}: {expected}')
+        names = [t['name'] for t in self.tasks]
+        self.category_index = names.index(schema.category_task)
+        self.register_buffer('allowed', torch.from_numpy(
+            schema.allowed_mask()), persistent=False)
+
+    def pre_logits(self, feats):
+        """The fused vector: last of the neck's outputs."""
+        return feats[-1]
+
+    def forward(self, feats) -> torch.Tensor:
+        """Logits of all tasks, concatenated: ``(N, num_classes)``."""
+        x = self.pre_logits(feats)
+        return torch.cat([branch(x) for branch in self.branches], dim=1)
+
+    def _targets(self, data_samples, device):
+        gt = torch.from_numpy(np.stack(
+            [np.asarray(s.gt_attr) for s in data_samples])).to(device)
+        labelled = torch.from_numpy(np.stack(
+            [np.asarray(s.gt_attr_mask) for s in data_samples])).to(device)
+        return gt.float(), labelled.bool()
+
+    def _allowed_for(self, category: torch.Tensor) -> torch.Tensor:
+        """Allowed-value rows for category indices (-1: all allowed)."""
+        rows = self.allowed[category.clamp(min=0)]
+        return rows | (category < 0)[:, None]
+
+    def loss(self, feats, data_samples: List[DataSample], **kwargs) -> dict:
+        logits = self(feats)
+        gt, labelled = self._targets(data_samples, logits.device)
+        allowed = None
+        if self.mask_loss and self.category_index is not None:
+            cat_slice = self.slices[self.category_index]
+            category = torch.where(labelled[:, self.category_index],
+                                   gt[:, cat_slice].argmax(1), -1)
+            allowed = self._allowed_for(category)
+        losses = {}
+        for i, (task, sl) in enumerate(zip(self.tasks, self.slices)):
+            weight = labelled[:, i].to(logits.dtype)
+            task_logits, target = logits[:, sl], gt[:, sl]
+            if task['multi_label']:
+                elem = F.binary_cross_entropy_with_logits(
+                    task_logits, target, reduction='none')
+                w = weight[:, None].expand_as(elem)
+                if allowed is not None:
+                    w = w * allowed[:, sl]
+                loss = (elem * w).sum() / w.sum().clamp(min=1)
+            else:
+                if allowed is not None:
+                    task_logits = task_logits.masked_fill(
+                        ~allowed[:, sl], -1e4)
+                per_sample = F.cross_entropy(
+                    task_logits, target.argmax(1), reduction='none')
+                loss = (per_sample * weight).sum() / weight.sum().clamp(min=1)
+            losses[f'loss_{task["name"]}'] = loss * task['loss_weight']
+        return losses
+
+    def scores(self, logits: torch.Tensor,
+               category: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Per-task sigmoid/softmax scores, disallowed values set to 0.
+
+        Args:
+            category: known category index per sample (-1 where unknown, then
+                the predicted category is used).
+        """
+        scores = torch.cat([
+            logits[:, sl].sigmoid() if t['multi_label'] else
+            logits[:, sl].softmax(dim=1)
+            for t, sl in zip(self.tasks, self.slices)
+        ], dim=1)
+        if self.category_index is not None:
+            predicted = scores[:, self.slices[self.category_index]].argmax(1)
+            if category is not None:
+                predicted = torch.where(category >= 0, category, predicted)
+            scores = scores * self._allowed_for(predicted)
+        return scores
+
+    def predict(self, feats, data_samples=None) -> List[DataSample]:
+        """Score every task for every sample, labelled or not."""
+        logits = self(feats)
+        category = None
+        if (self.mask_with_gt_category and self.category_index is not None
+                and data_samples is not None
+                and all('gt_attr' in s for s in data_samples)):
+            gt, labelled = self._targets(data_samples, logits.device)
+            category = torch.where(
+                labelled[:, self.category_index],
+                gt[:, self.slices[self.category_index]].argmax(1), -1)
+        scores = self.scores(logits, category).detach()
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(scores.size(0))]
+        for sample, score in zip(data_samples, scores):
+            sample.set_pred_score(score).set_pred_label(
+                self.labels_from_scores(score))
+        return data_samples
+
+    def labels_from_scores(self, score: torch.Tensor) -> torch.Tensor:
+        """Flat indices of predicted values: above threshold (multi-label
+        tasks) or the top value (single-label tasks)."""
+        labels = []
+        for task, sl in zip(self.tasks, self.slices):
+            task_score = score[sl]
+            if task['multi_label']:
+                labels.append(torch.nonzero(
+                    task_score >= self.threshold).flatten() + sl.start)
+            else:
+                labels.append(task_score.argmax().view(1) + sl.start)
+        return torch.cat(labels)
