@@ -81,7 +81,9 @@ fi
 
 step "install mmdet $(pin mmdet), mmpretrain $(pin mmpretrain), test tools and this package (editable)" \
   "needs PyPI access"
-"${PIP[@]}" -r "$REQ/mminstall.txt" -r "$REQ/runtime.txt" -r "$REQ/tests.txt"
+"${PIP[@]}" -r "$REQ/mminstall.txt" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" \
+  -r "$REQ/mim.txt"
+"${PIP[@]}" --no-deps -r "$REQ/mim_nodeps.txt"
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 
 step "check imports: $CHECK" "the mmcv wheel may not match this torch; delete $WHEELS and re-run"

@@ -1,6 +1,7 @@
 from .catalog_dataset import AnnotationError, CatalogAttrDataset
+from .fashionpedia_dataset import FashionpediaAttrDataset
 from .schema import AttributeSchema, SchemaError
 from .transforms import *  # noqa: F401,F403
 
 __all__ = ['AnnotationError', 'AttributeSchema', 'CatalogAttrDataset',
-           'SchemaError']
+           'FashionpediaAttrDataset', 'SchemaError']

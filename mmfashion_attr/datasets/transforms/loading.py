@@ -22,22 +22,32 @@ class ImageDecodeError(OSError):
     """An image file that cannot be read or decoded."""
 
 
-def decode_image(content: bytes, draft_size=None) -> Image.Image:
+def decode_image(content: bytes, draft_size=None,
+                 crop_box=None) -> Image.Image:
     """Bytes -> upright 8-bit RGB PIL image; raises on corrupt/truncated data.
 
     Args:
-        draft_size (int, optional): The longer side the pipeline resizes to;
-            a JPEG is decoded at the smallest 1/2^k scale still reaching it.
+        draft_size (int, optional): The longer side the pipeline resizes to
+            (after cropping); a JPEG is decoded at the smallest 1/2^k scale
+            still reaching it.
+        crop_box (array, optional): ``x1, y1, x2, y2`` in full-size upright
+            pixel coordinates.
     """
     img = Image.open(io.BytesIO(content))
+    full_w = img.size[0]
     if draft_size and img.format == 'JPEG':
         w, h = img.size
-        scale = draft_size / max(w, h)
+        if crop_box is not None:
+            w, h = crop_box[2] - crop_box[0], crop_box[3] - crop_box[1]
+        scale = draft_size / max(w, h, 1)
         if scale < 1:
-            img.draft(img.mode, (max(1, round(w * scale)),
-                                 max(1, round(h * scale))))
+            img.draft(img.mode, (max(1, round(img.size[0] * scale)),
+                                 max(1, round(img.size[1] * scale))))
     img.load()  # decode now: truncated or corrupt data raises here
+    scale = img.size[0] / full_w  # draft mode's reduction
     img = ImageOps.exif_transpose(img)
+    if crop_box is not None:
+        img = img.crop(tuple(int(round(v * scale)) for v in crop_box))
     if img.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
         arr = np.asarray(img, dtype=np.float64)
         top = 65535.0 if img.mode != 'I' or arr.max() > 255 else 255.0
@@ -53,6 +63,9 @@ def decode_image(content: bytes, draft_size=None) -> Image.Image:
 @TRANSFORMS.register_module()
 class LoadFashionImage(BaseTransform):
     """Load ``results['img_path']`` as a BGR uint8 array (like mmcv's loader).
+
+    Crops to ``results['crop_box']`` (``x1, y1, x2, y2``) when present, as for
+    the garment instances of :class:`FashionpediaAttrDataset`.
 
     Args:
         draft_size (int, optional): Longer side the pipeline resizes to; JPEGs
@@ -74,8 +87,12 @@ class LoadFashionImage(BaseTransform):
     def transform(self, results: dict):
         path = results['img_path']
         try:
-            img = decode_image(get(path, backend_args=self.backend_args),
-                               self.draft_size)
+            content = get(path, backend_args=self.backend_args)
+        except FileNotFoundError as e:  # never skipped: the data list is wrong
+            raise FileNotFoundError(f'image file not found: {path}') from e
+        try:
+            img = decode_image(content, self.draft_size,
+                               results.get('crop_box'))
         except (OSError, ValueError, Image.DecompressionBombError) as e:
             if not self.skip_bad:
                 raise ImageDecodeError(f'cannot load image {path}: {e}') from e

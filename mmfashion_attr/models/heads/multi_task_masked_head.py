@@ -37,15 +37,18 @@ class MultiTaskMaskedHead(BaseModule):
 
     Args:
         in_channels (int): Dimension of the fused feature vector.
-        tasks (list[dict]): Per task: ``name``, ``num_classes`` (or
+        tasks (list[dict], optional): Per task: ``name``, ``num_classes`` (or
             ``classes``), optional ``multi_label`` (default True),
-            ``hidden_dims`` (overrides the default) and ``loss_weight``.
-        hidden_dims (Sequence[int]): Default hidden FC sizes of a branch.
+            ``hidden_dims`` and ``loss_weight``.
+        schema_file (str, optional): Catalogue schema (docs/dataset_formats.md)
+            giving the tasks when ``tasks`` is None, and the allowed values.
+        hidden_dims (Sequence[int]): Hidden FC sizes of every branch.
+        branch_hidden_dims (dict, optional): Task name -> its own sizes.
+        loss_weights (dict, optional): Task name -> loss weight.
         act_cfg (dict): Activation after each hidden layer.
         dropout (float): Dropout before each branch's output layer.
-        value_masks (dict, optional): ``dict(schema_file=...)``: per-category
-            allowed values from a catalogue schema (its tasks must equal
-            ``tasks``). Disallowed values score 0 in predictions.
+        value_masks (bool): Apply the schema's per-category allowed values:
+            disallowed values score 0 in predictions.
         mask_loss (bool): Also drop disallowed values (for the sample's
             labelled category) from the loss.
         mask_with_gt_category (bool): In predict, use the labelled category
@@ -55,17 +58,31 @@ class MultiTaskMaskedHead(BaseModule):
 
     def __init__(self,
                  in_channels: int,
-                 tasks: List[dict],
+                 tasks: Optional[List[dict]] = None,
+                 schema_file: Optional[str] = None,
                  hidden_dims: Sequence[int] = (512, ),
+                 branch_hidden_dims: Optional[dict] = None,
+                 loss_weights: Optional[dict] = None,
                  act_cfg: dict = dict(type='ReLU'),
                  dropout: float = 0.0,
-                 value_masks: Optional[dict] = None,
+                 value_masks: bool = False,
                  mask_loss: bool = False,
                  mask_with_gt_category: bool = False,
                  threshold: float = 0.5,
                  init_cfg=dict(type='Normal', layer='Linear', std=0.01)):
         super().__init__(init_cfg)
+        schema = AttributeSchema.from_file(schema_file) if schema_file \
+            else None
+        if tasks is None:
+            if schema is None:
+                raise ValueError('MultiTaskMaskedHead needs `tasks` or '
+                                 '`schema_file`')
+            tasks = schema.tasks
         self.tasks = [self._parse_task(t) for t in tasks]
+        for name, dims in (branch_hidden_dims or {}).items():
+            self._task(name)['hidden_dims'] = dims
+        for name, weight in (loss_weights or {}).items():
+            self._task(name)['loss_weight'] = weight
         sizes = [t['num_classes'] for t in self.tasks]
         self.slices = [slice(s - n, s) for s, n in zip(np.cumsum(sizes), sizes)]
         self.num_classes = int(sum(sizes))
@@ -77,8 +94,16 @@ class MultiTaskMaskedHead(BaseModule):
                          t['num_classes'], act_cfg, dropout)
             for t in self.tasks)
         self.category_index = None
-        if value_masks is not None:
-            self._load_value_masks(value_masks['schema_file'])
+        if value_masks:
+            if schema is None:
+                raise ValueError('value_masks=True needs `schema_file`')
+            self._set_value_masks(schema)
+
+    def _task(self, name):
+        for task in self.tasks:
+            if task['name'] == name:
+                return task
+        raise KeyError(f'unknown task {name!r}')
 
     @staticmethod
     def _parse_task(task: dict) -> dict:
@@ -100,13 +125,12 @@ class MultiTaskMaskedHead(BaseModule):
         layers.append(nn.Linear(width, num_classes))
         return nn.Sequential(*layers)
 
-    def _load_value_masks(self, schema_file):
-        schema = AttributeSchema.from_file(schema_file)
+    def _set_value_masks(self, schema):
         expected = [(t['name'], len(t['classes'])) for t in schema.tasks]
         actual = [(t['name'], t['num_classes']) for t in self.tasks]
         if expected != actual:
             raise ValueError(f'head tasks {actual} differ from the tasks of '
-                             f'{schema_file}: {expected}')
+                             f'{schema.source}: {expected}')
         names = [t['name'] for t in self.tasks]
         self.category_index = names.index(schema.category_task)
         self.register_buffer('allowed', torch.from_numpy(

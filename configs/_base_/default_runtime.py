@@ -1,0 +1,28 @@
+# Runtime shared by all configs (mmpretrain's default_runtime, plus the plugin).
+custom_imports = dict(imports=['mmfashion_attr'], allow_failed_imports=False)
+default_scope = 'mmpretrain'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
+                    save_best='attr/mean_f1_micro', rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='VisualizationHook', enable=False),
+)
+# GPU runs: `--cfg-options custom_hooks.0.enabled=True` for channels_last
+# (with `--amp` for mixed precision).
+custom_hooks = [dict(type='ChannelsLastHook', enabled=False)]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=None, deterministic=False)

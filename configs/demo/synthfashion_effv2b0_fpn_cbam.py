@@ -1,0 +1,47 @@
+# Demo: approach 3 (effv2m_fpn_cbam.py) scaled down to train on 2 CPU cores
+# from scratch on SynthFashion (tools/demo.sh generates it in data/).
+# EfficientNetV2-B0 taps 3/5/6 (48, 112, 192 channels at strides 8/16/32),
+# 128 px input, no ImageNet weights (nothing can be downloaded), lr raised.
+_base_ = '../effv2m_fpn_cbam.py'
+
+data_root = 'data/synthfashion/'
+schema_file = data_root + 'schema.json'
+image_size = 128
+
+model = dict(
+    backbone=dict(arch='b0', out_indices=(3, 5, 6), init_cfg=None),
+    neck=dict(in_channels=[48, 112, 192]),
+    head=dict(in_channels=352, schema_file=schema_file, hidden_dims=(256, ),
+              value_masks=True))
+
+pack = dict(type='PackInputs', algorithm_keys=('gt_attr', 'gt_attr_mask'))
+train_pipeline = [
+    dict(type='LoadFashionImage', draft_size=image_size),
+    dict(type='ResizeEdge', scale=image_size, edge='long'),
+    dict(type='Pad', size=(image_size, image_size), pad_val=255),
+    dict(type='NumpyToPIL', to_rgb=True),
+    dict(type='torchvision/RandomAffine', degrees=10, translate=(0.2, 0.2),
+         scale=(0.8, 1.2), shear=5.71, fill=255),
+    dict(type='torchvision/RandomHorizontalFlip', p=0.5),
+    dict(type='PILToNumpy', to_bgr=True),
+    pack,
+]
+test_pipeline = [
+    dict(type='LoadFashionImage', draft_size=image_size),
+    dict(type='ResizeEdge', scale=image_size, edge='long'),
+    dict(type='Pad', size=(image_size, image_size), pad_val=255),
+    pack,
+]
+train_dataloader = dict(
+    batch_size=32, num_workers=2, persistent_workers=True,
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64, num_workers=2, persistent_workers=True,
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=12,
+                       eta_min=1e-5, _delete_=True)
+train_cfg = dict(max_epochs=12, val_interval=4)
+default_hooks = dict(logger=dict(interval=20))

@@ -1,0 +1,23 @@
+"""Shared fixtures: a tiny SynthFashion dataset written once per test session."""
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if ROOT not in sys.path:  # tests.helpers importable from subprocesses too
+    sys.path.insert(0, ROOT)
+
+
+@pytest.fixture(scope='session')
+def synth_root(tmp_path_factory):
+    """SynthFashion with 24 train / 8 val images of 64 px."""
+    from mmfashion_attr.datasets.synthfashion import generate
+    root = str(tmp_path_factory.mktemp('synthfashion'))
+    generate(root, num_train=24, num_val=8, size=64, seed=0)
+    return root
+
+
+@pytest.fixture(scope='session')
+def schema_file(synth_root):
+    return osp.join(synth_root, 'schema.json')

@@ -1,0 +1,98 @@
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from mmfashion_attr.datasets import AnnotationError, CatalogAttrDataset
+
+SCHEMA = dict(
+    categories=['jeans', 'shirt'],
+    attributes=[
+        dict(name='closure', values=['button', 'zip'], multi_label=True),
+        dict(name='neck', values=['round', 'collar'], multi_label=False,
+             categories=['shirt']),
+    ])
+
+
+@pytest.fixture
+def root(tmp_path):
+    (tmp_path / 'schema.json').write_text(json.dumps(SCHEMA))
+    (tmp_path / 'img').mkdir()
+    for name in ('a.jpg', 'b.jpg', 'c.jpg'):
+        (tmp_path / 'img' / name).write_bytes(b'')
+    return tmp_path
+
+
+def build(root, ann_text, name='ann.csv', **kwargs):
+    (root / name).write_text(ann_text)
+    return CatalogAttrDataset(ann_file=name, schema_file='schema.json',
+                              data_root=str(root), data_prefix='img',
+                              **kwargs)
+
+
+def test_csv_encoding_and_metainfo(root):
+    ds = build(root, 'image,category,closure,neck\n'
+               'a.jpg,jeans,button|zip,\n'
+               'b.jpg,shirt,,collar\n')
+    assert ds.metainfo['classes'] == [
+        'category/jeans', 'category/shirt', 'closure/button', 'closure/zip',
+        'neck/round', 'neck/collar']
+    assert [t['name'] for t in ds.metainfo['tasks']] == [
+        'category', 'closure', 'neck']
+    a, b = ds.get_data_info(0), ds.get_data_info(1)
+    np.testing.assert_array_equal(a['gt_attr'], [1, 0, 1, 1, 0, 0])
+    np.testing.assert_array_equal(a['gt_attr_mask'], [1, 1, 0])
+    np.testing.assert_array_equal(b['gt_attr'], [0, 1, 0, 0, 0, 1])
+    np.testing.assert_array_equal(b['gt_attr_mask'], [1, 0, 1])
+    assert a['img_path'] == osp.join(str(root), 'img', 'a.jpg')
+
+
+def test_jsonl_matches_csv(root):
+    ds = build(root, json.dumps(dict(image='a.jpg', category='jeans',
+                                     attributes=dict(closure=['button',
+                                                              'zip']))) +
+               '\n\n' + json.dumps(dict(image='b.jpg', category='shirt',
+                                        attributes=dict(neck='collar'))),
+               name='ann.jsonl')
+    np.testing.assert_array_equal(ds.get_data_info(0)['gt_attr'],
+                                  [1, 0, 1, 1, 0, 0])
+    np.testing.assert_array_equal(ds.get_data_info(1)['gt_attr_mask'],
+                                  [1, 0, 1])
+
+
+@pytest.mark.parametrize('text,message', [
+    ('image,category,closure\na.jpg,jeans,velcro\n',
+     r'ann.csv:2: unknown value .velcro. for .closure.'),
+    ('image,category,sleeve\na.jpg,jeans,long\n',
+     r'ann.csv:2: unknown attribute .sleeve.'),
+    ('image,category,closure\na.jpg,dress,zip\n',
+     r'ann.csv:2: category .dress. is not in the schema'),
+    ('image,category,closure\n', r'ann.csv: no annotation rows'),
+    ('', r'ann.csv: no annotation rows'),
+    ('image,category,closure\na.jpg,jeans,zip\nb.jpg,jeans,\na.jpg,jeans,\n',
+     r'ann.csv:4: duplicate image .a.jpg. \(first at .*ann.csv:2\)'),
+    ('image,category,closure\nmissing.jpg,jeans,zip\n',
+     r'ann.csv:2: image file .*missing.jpg does not exist'),
+    ('image,category,neck\na.jpg,jeans,round\n',
+     r'ann.csv:2: attribute .neck. does not apply to category .jeans.'),
+    ('image,category,neck\na.jpg,shirt,round|collar\n',
+     r'ann.csv:2: .neck. is single-label'),
+    ('image,closure\na.jpg,zip\n', r"ann.csv:1: missing column 'category'"),
+])
+def test_bad_annotations_name_file_and_row(root, text, message):
+    with pytest.raises(AnnotationError, match=message):
+        build(root, text)
+
+
+def test_malformed_jsonl_row(root):
+    with pytest.raises(AnnotationError, match=r'ann.jsonl:2: malformed row'):
+        build(root, '{"image": "a.jpg", "category": "jeans"}\n{oops\n',
+              name='ann.jsonl')
+
+
+def test_lazy_init_defers_loading(root):
+    ds = build(root, 'image,category,closure\na.jpg,jeans,zip\n',
+               lazy_init=True)
+    assert not ds._fully_initialized
+    assert len(ds) == 1

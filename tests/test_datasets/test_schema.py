@@ -1,0 +1,47 @@
+import json
+
+import numpy as np
+import pytest
+
+from mmfashion_attr.datasets import AttributeSchema, SchemaError
+
+
+def test_allowed_mask_follows_categories():
+    schema = AttributeSchema(
+        categories=['jeans', 'pyjamas', 'trousers'],
+        attributes=[dict(name='closure',
+                         values=['button', 'zip', 'drawstring', 'elastic'],
+                         value_categories=dict(
+                             button=['jeans', 'trousers'],
+                             zip=['jeans', 'trousers'],
+                             drawstring=['pyjamas', 'trousers'],
+                             elastic=['pyjamas', 'trousers']))])
+    mask = schema.allowed_mask()
+    np.testing.assert_array_equal(mask[:, 3:], [[1, 1, 0, 0], [0, 0, 1, 1],
+                                                [1, 1, 1, 1]])
+    assert mask[:, :3].all()  # the category task itself
+
+
+@pytest.mark.parametrize('spec,message', [
+    (dict(attributes=[dict(name='x', values=[])]), 'non-empty "values"'),
+    (dict(categories=['a'], attributes=[dict(name='x', values=['1'],
+                                             categories=['b'])]),
+     "unknown category 'b'"),
+    (dict(attributes=[dict(name='x', values=['1', '1'])]), 'duplicate'),
+    (dict(attributes=[dict(name='x', values=['1']),
+                      dict(name='x', values=['2'])]), 'duplicate attribute'),
+    ([1, 2], 'expected an object'),
+])
+def test_malformed_schema_names_file(tmp_path, spec, message):
+    path = tmp_path / 'schema.json'
+    path.write_text(json.dumps(spec))
+    with pytest.raises(SchemaError, match=message) as err:
+        AttributeSchema.from_file(str(path))
+    assert str(path) in str(err.value)
+
+
+def test_schema_not_json(tmp_path):
+    path = tmp_path / 'schema.json'
+    path.write_text('{')
+    with pytest.raises(SchemaError, match='not valid JSON'):
+        AttributeSchema.from_file(str(path))

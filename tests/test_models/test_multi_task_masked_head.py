@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmpretrain.structures import DataSample
+
+import mmfashion_attr  # noqa: F401
+from mmpretrain.registry import MODELS
+
+TASKS = [dict(name='category', num_classes=3, multi_label=False),
+         dict(name='neck', num_classes=4),
+         dict(name='closure', num_classes=2, hidden_dims=(5, 5))]
+
+
+def sample(gt_indices, labelled):
+    s = DataSample()
+    gt = np.zeros(9, np.uint8)
+    gt[list(gt_indices)] = 1
+    s.set_field(gt, 'gt_attr')
+    s.set_field(np.array(labelled, bool), 'gt_attr_mask')
+    return s
+
+
+def build(**kwargs):
+    torch.manual_seed(0)
+    return MODELS.build(dict(type='MultiTaskMaskedHead', in_channels=6,
+                             tasks=TASKS, hidden_dims=(7, ), **kwargs))
+
+
+def test_branch_shapes():
+    head = build()
+    assert head(( torch.randn(2, 6), )).shape == (2, 9)
+    # per-branch hidden sizes: closure has two hidden layers of 5
+    assert [m.out_features for m in head.branches[2]
+            if isinstance(m, torch.nn.Linear)] == [5, 5, 2]
+
+
+def test_missing_attribute_gets_zero_gradient():
+    head = build()
+    feats = (torch.randn(2, 6), )
+    # neck labelled in no sample; closure labelled in sample 0 only
+    samples = [sample([0, 7], [1, 0, 1]), sample([2], [1, 0, 0])]
+    losses = head.loss(feats, samples)
+    assert losses['loss_neck'].item() == 0.0
+    sum(losses.values()).backward()
+    for p in head.branches[1].parameters():
+        assert p.grad is not None and torch.count_nonzero(p.grad) == 0
+    assert any(torch.count_nonzero(p.grad) > 0
+               for p in head.branches[2].parameters())
+
+
+def test_masked_sample_does_not_change_loss():
+    head = build()
+    feats = torch.randn(2, 6)
+    only = head.loss((feats[:1], ), [sample([0, 3], [1, 1, 0])])
+    both = head.loss((feats, ), [sample([0, 3], [1, 1, 0]),
+                                 sample([1, 4, 5], [1, 0, 0])])
+    assert torch.allclose(only['loss_neck'], both['loss_neck'])
+
+
+def test_loss_values_match_torch():
+    head = build()
+    feats = (torch.randn(3, 6), )
+    samples = [sample([0, 3, 5], [1, 1, 0]), sample([1, 4], [1, 1, 0]),
+               sample([2, 8], [0, 0, 1])]
+    losses = head.loss(feats, samples)
+    logits = head(feats).detach()
+    expected_neck = F.binary_cross_entropy_with_logits(
+        logits[:2, 3:7], torch.tensor([[1., 0, 1, 0], [0, 1, 0, 0]]))
+    expected_cat = F.cross_entropy(logits[:2, :3], torch.tensor([0, 1]))
+    assert torch.allclose(losses['loss_neck'], expected_neck, atol=1e-6)
+    assert torch.allclose(losses['loss_category'], expected_cat, atol=1e-6)
+
+
+def test_all_missing_batch_is_zero_not_nan():
+    head = build()
+    losses = head.loss((torch.randn(2, 6), ),
+                       [sample([], [0, 0, 0]), sample([], [0, 0, 0])])
+    for value in losses.values():
+        assert torch.isfinite(value) and value.item() == 0.0
+
+
+def test_predict_scores_every_task_for_every_sample():
+    head = build(threshold=0.5)
+    feats = (torch.randn(3, 6), )
+    samples = [sample([0], [1, 0, 0]), sample([], [0, 0, 0]),
+               sample([1, 3], [1, 1, 0])]
+    out = head.predict(feats, samples)
+    for s in out:
+        assert s.pred_score.shape == (9, )
+        assert torch.isclose(s.pred_score[:3].sum(), torch.tensor(1.0))
+        # exactly one category label, any number of multi-label values
+        assert ((s.pred_label >= 0) & (s.pred_label < 3)).sum() == 1
+    assert len(head.predict(feats, None)) == 3
+
+
+def test_value_masks_zero_disallowed_scores(tmp_path):
+    import json
+    schema = dict(categories=['jeans', 'pyjamas'], attributes=[
+        dict(name='closure', values=['button', 'zip', 'drawstring'],
+             value_categories=dict(button=['jeans'], zip=['jeans'],
+                                   drawstring=['pyjamas']))])
+    path = tmp_path / 'schema.json'
+    path.write_text(json.dumps(schema))
+    torch.manual_seed(0)
+    head = MODELS.build(dict(type='MultiTaskMaskedHead', in_channels=4,
+                             schema_file=str(path), value_masks=True,
+                             mask_with_gt_category=True, mask_loss=True))
+    feats = (torch.randn(2, 4), )
+    samples = []
+    for cat in (0, 1):
+        s = DataSample()
+        gt = np.zeros(5, np.uint8)
+        gt[cat] = 1
+        s.set_field(gt, 'gt_attr')
+        s.set_field(np.array([1, 0]), 'gt_attr_mask')
+        samples.append(s)
+    out = head.predict(feats, samples)
+    jeans, pyjamas = out[0].pred_score, out[1].pred_score
+    assert jeans[4] == 0 and (jeans[2:4] > 0).all()  # no drawstring on jeans
+    assert pyjamas[2] == 0 and pyjamas[3] == 0 and pyjamas[4] > 0
+    loss = head.loss(feats, samples)
+    assert all(torch.isfinite(v) for v in loss.values())
+
+
+def test_value_masks_need_matching_schema(tmp_path):
+    import json
+    path = tmp_path / 'schema.json'
+    path.write_text(json.dumps(dict(categories=['a'], attributes=[
+        dict(name='x', values=['1', '2'])])))
+    with pytest.raises(ValueError, match='differ from the tasks'):
+        MODELS.build(dict(type='MultiTaskMaskedHead', in_channels=4,
+                          tasks=TASKS, schema_file=str(path),
+                          value_masks=True))

@@ -1,0 +1,61 @@
+"""tools/train.py -> crash -> --resume -> tools/test.py, as a user runs them."""
+import glob
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers.tiny_config import ROOT, write_tiny_config
+
+
+def run(args, check=True):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
+    return proc
+
+
+@pytest.fixture(scope='module')
+def trained(synth_root, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('train')
+    config = write_tiny_config(tmp / 'tiny.py', synth_root, epochs=3)
+    work = str(tmp / 'work')
+    # 24 images / batch 8 = 3 iters per epoch: die in epoch 2 (iter 5)
+    crashed = run([
+        'tools/train.py', config, '--work-dir', work, '--cfg-options',
+        "custom_imports.imports=['mmfashion_attr','tests.helpers.crash_hook']",
+        "custom_hooks=[dict(type='CrashAfterIterHook',iters=5)]"
+    ], check=False)
+    assert crashed.returncode == 17, crashed.stderr[-3000:]
+    assert osp.exists(osp.join(work, 'epoch_1.pth'))
+    assert not osp.exists(osp.join(work, 'epoch_2.pth'))
+    resumed = run(['tools/train.py', config, '--work-dir', work, '--resume'])
+    return config, work, resumed
+
+
+def test_resume_continues_from_last_checkpoint(trained):
+    _, work, resumed = trained
+    log = resumed.stdout + resumed.stderr
+    assert 'resumed epoch: 1, iter: 3' in log
+    assert 'Epoch(train) [1]' not in log  # epoch 1 is not trained again
+    assert 'Epoch(train) [3]' in log
+    assert osp.exists(osp.join(work, 'epoch_3.pth'))
+    assert 'attr/mean_f1_micro' in log  # validation ran with AttributeF1
+
+
+def test_test_tool_loads_checkpoint_and_dumps_predictions(trained, tmp_path):
+    config, work, _ = trained
+    out = str(tmp_path / 'preds.pkl')
+    proc = run(['tools/test.py', config, osp.join(work, 'epoch_3.pth'),
+                '--work-dir', str(tmp_path), '--out', out])
+    assert 'attr/category/f1_micro' in proc.stdout + proc.stderr
+    with open(out, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 8  # every val image
+    assert preds[0]['pred_score'].shape == (42, )
