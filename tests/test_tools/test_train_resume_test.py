@@ -26,12 +26,15 @@ def trained(synth_root, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('train')
     config = write_tiny_config(tmp / 'tiny.py', synth_root, epochs=3)
     work = str(tmp / 'work')
-    # 24 images / batch 8 = 3 iters per epoch: die in epoch 2 (iter 5)
-    crashed = run([
-        'tools/train.py', config, '--work-dir', work, '--cfg-options',
-        "custom_imports.imports=['mmfashion_attr','tests.helpers.crash_hook']",
-        "custom_hooks=[dict(type='CrashAfterIterHook',iters=5)]"
-    ], check=False)
+    crash = tmp / 'crash.py'  # the same run, killed in epoch 2 (iter 5)
+    crash.write_text(
+        f'_base_ = {config!r}\n'
+        "custom_imports = dict(imports=['mmfashion_attr', "
+        "'tests.helpers.crash_hook'], allow_failed_imports=False)\n"
+        "custom_hooks = [dict(type='CrashAfterIterHook', iters=5)]\n")
+    # 24 images / batch 8 = 3 iters per epoch
+    crashed = run(['tools/train.py', str(crash), '--work-dir', work],
+                  check=False)
     assert crashed.returncode == 17, crashed.stderr[-3000:]
     assert osp.exists(osp.join(work, 'epoch_1.pth'))
     assert not osp.exists(osp.join(work, 'epoch_2.pth'))
