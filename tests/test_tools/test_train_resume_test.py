@@ -1,5 +1,4 @@
 """tools/train.py -> crash -> --resume -> tools/test.py, as a user runs them."""
-import glob
 import os
 import os.path as osp
 import pickle
