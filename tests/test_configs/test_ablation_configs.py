@@ -81,6 +81,8 @@ def test_one_train_step_on_tiny_input(name, schema_file):
     assert torch.isfinite(loss)
     opt.zero_grad()
     loss.backward()
+    # every parameter takes part (DDP without find_unused_parameters)
+    assert [n for n, p in model.named_parameters() if p.grad is None] == []
     opt.step()
     assert any(not torch.equal(a, b) for a, b in
                zip(before, head.branches[0].parameters()))

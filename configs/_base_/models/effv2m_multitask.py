@@ -4,7 +4,7 @@
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='EfficientNetV2',
+        type='EfficientNetV2Taps',
         arch='m',
         out_indices=(3, 5, 7),
         init_cfg=dict(
