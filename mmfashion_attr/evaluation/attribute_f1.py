@@ -24,11 +24,13 @@ def load_thresholds(thresholds) -> Union[float, Dict[str, float]]:
 
 
 def binarize(scores: np.ndarray, multi_label: bool, threshold: float):
-    """Scores of one task -> 0/1 predictions (argmax for single-label)."""
+    """Scores ``(N, C)`` of one task -> bool predictions: above threshold, or
+    for single-label tasks the top value (none where every score is 0, i.e.
+    the task does not apply to the predicted category)."""
     if multi_label:
         return scores >= threshold
     pred = np.zeros_like(scores, dtype=bool)
-    pred[np.arange(len(scores)), scores.argmax(1)] = True
+    pred[np.arange(len(scores)), scores.argmax(1)] = scores.max(1) > 0
     return pred
 
 
@@ -112,7 +114,7 @@ class AttributeF1(BaseMetric):
         out = dict(precision_micro=float(p), recall_micro=float(r),
                    f1_micro=float(f1))
         if not task['multi_label']:
-            out['accuracy'] = float((scores.argmax(1) == gts.argmax(1)).mean())
+            out['accuracy'] = float((pred & gts).any(1).mean())
         _, _, f1_values = prf(tp, fp, fn)
         present = gts.any(0)
         if 'macro' in self.items:

@@ -61,3 +61,35 @@ def test_test_tool_loads_checkpoint_and_dumps_predictions(trained, tmp_path):
         preds = pickle.load(f)
     assert len(preds) == 8  # every val image
     assert preds[0]['pred_score'].shape == (42, )
+
+
+def test_inferencer_agrees_with_test_tool(trained, tmp_path, synth_root):
+    import numpy as np
+
+    from mmfashion_attr.apis import AttributeInferencer
+    from mmfashion_attr.evaluation.attribute_f1 import binarize
+    config, work, _ = trained
+    ckpt = osp.join(work, 'epoch_3.pth')
+    out = str(tmp_path / 'preds.pkl')
+    run(['tools/test.py', config, ckpt, '--work-dir', str(tmp_path), '--out',
+         out])
+    with open(out, 'rb') as f:
+        by_path = {p['img_path']: p for p in pickle.load(f)}
+    inferencer = AttributeInferencer(config, ckpt)
+    folder = osp.join(synth_root, 'images', 'val')
+    results = inferencer(folder, batch_size=3)
+    assert len(results) == len(by_path) == 8
+    tasks = inferencer.tasks
+    for result in results:
+        ref = by_path[result['img_path']]['pred_score'].numpy()
+        start = 0
+        for task in tasks:
+            n = len(task['classes'])
+            expected = binarize(ref[None, start:start + n],
+                                task['multi_label'], 0.5)[0]
+            got = {v['value'] for v in result['attributes'][task['name']]}
+            assert got == {c for c, e in zip(task['classes'], expected) if e}
+            np.testing.assert_allclose(
+                [result['scores'][task['name']][c] for c in task['classes']],
+                ref[start:start + n], atol=1e-4)
+            start += n

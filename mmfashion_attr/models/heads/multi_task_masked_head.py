@@ -235,6 +235,7 @@ class MultiTaskMaskedHead(BaseModule):
             if task['multi_label']:
                 labels.append(torch.nonzero(
                     task_score >= self.threshold).flatten() + sl.start)
-            else:
+            elif task_score.max() > 0:  # 0: not applicable (value masks)
                 labels.append(task_score.argmax().view(1) + sl.start)
-        return torch.cat(labels)
+        return torch.cat(labels) if labels else score.new_zeros(
+            0, dtype=torch.long)

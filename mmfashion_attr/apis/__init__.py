@@ -1,0 +1,3 @@
+from .attribute_inferencer import AttributeInferencer
+
+__all__ = ['AttributeInferencer']
