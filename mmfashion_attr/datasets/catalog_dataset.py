@@ -27,8 +27,7 @@ def schema_metainfo(schema: AttributeSchema) -> dict:
     tasks = schema.tasks
     return dict(
         tasks=tasks,
-        classes=[f'{t["name"]}/{c}' for t in tasks for c in t['classes']],
-        category_task=schema.category_task)
+        classes=[f'{t["name"]}/{c}' for t in tasks for c in t['classes']])
 
 
 class AttributeEncoder:
