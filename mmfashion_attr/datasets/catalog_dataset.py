@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
-from mmpretrain.registry import DATASETS
+from mmpretrain.registry import DATASETS, TRANSFORMS
 
 from .schema import AttributeSchema
 
@@ -20,6 +20,14 @@ VALUE_SEPARATOR = '|'
 
 class AnnotationError(ValueError):
     """A malformed annotation row; the message names the file and row."""
+
+
+def build_transforms(pipeline):
+    """Build transform configs from mmpretrain's registry, so that our and
+    mmpretrain's transforms resolve without a default scope (mmengine's
+    ``BaseDataset`` would look them up in its root registry)."""
+    return [TRANSFORMS.build(t) if isinstance(t, dict) else t
+            for t in pipeline]
 
 
 def schema_metainfo(schema: AttributeSchema) -> dict:
@@ -139,6 +147,7 @@ class CatalogAttrDataset(BaseDataset):
                  data_prefix='',
                  check_images: bool = True,
                  metainfo: Optional[dict] = None,
+                 pipeline=(),
                  **kwargs):
         if data_root and not osp.isabs(schema_file):
             schema_file = osp.join(data_root, schema_file)
@@ -151,6 +160,7 @@ class CatalogAttrDataset(BaseDataset):
             metainfo=dict(schema_metainfo(self.schema), **(metainfo or {})),
             data_root=data_root,
             data_prefix=data_prefix,
+            pipeline=build_transforms(pipeline),
             **kwargs)
 
     def load_data_list(self) -> List[dict]:

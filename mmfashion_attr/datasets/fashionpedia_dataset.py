@@ -19,7 +19,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 from .catalog_dataset import (AnnotationError, AttributeEncoder,
-                              schema_metainfo)
+                              build_transforms, schema_metainfo)
 from .schema import AttributeSchema
 
 PAPER_SUPERCATEGORIES = ('length', 'neckline type', 'opening type',
@@ -89,6 +89,7 @@ class FashionpediaAttrDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix='',
                  metainfo: Optional[dict] = None,
+                 pipeline=(),
                  **kwargs):
         if mode not in ('image', 'instance'):
             raise ValueError(f"mode must be 'image' or 'instance', not {mode}")
@@ -108,7 +109,8 @@ class FashionpediaAttrDataset(BaseDataset):
         super().__init__(
             ann_file=ann_file,
             metainfo=dict(schema_metainfo(self.schema), **(metainfo or {})),
-            data_root=data_root, data_prefix=data_prefix, **kwargs)
+            data_root=data_root, data_prefix=data_prefix,
+            pipeline=build_transforms(pipeline), **kwargs)
 
     def load_data_list(self) -> List[dict]:
         coco, src = self.coco, self.ann_file

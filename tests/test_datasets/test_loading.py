@@ -77,3 +77,30 @@ def test_skip_bad_counts_and_returns_none(tmp_path):
     assert loader(dict(img_path=str(corrupt))) is None
     assert loader(dict(img_path=str(corrupt))) is None
     assert loader.num_skipped == 2
+
+
+def test_dataset_skips_opted_in_bad_images_in_training_only(tmp_path):
+    import json
+
+    from mmfashion_attr.datasets import CatalogAttrDataset
+    (tmp_path / 'schema.json').write_text(json.dumps(dict(
+        attributes=[dict(name='color', values=['red'])])))
+    Image.new('RGB', (8, 8), (255, 0, 0)).save(tmp_path / 'good.jpg')
+    (tmp_path / 'bad.jpg').write_bytes(b'\xff\xd8 truncated')
+    (tmp_path / 'ann.csv').write_text('image,category,color\n'
+                                      'bad.jpg,,red\ngood.jpg,,red\n')
+
+    def dataset(skip_bad, test_mode=False):
+        return CatalogAttrDataset(
+            ann_file='ann.csv', schema_file='schema.json',
+            data_root=str(tmp_path), test_mode=test_mode,
+            pipeline=[dict(type='LoadFashionImage', skip_bad=skip_bad)])
+
+    ds = dataset(skip_bad=True)
+    for _ in range(3):  # the bad sample is replaced by the good one
+        assert ds[0]['img_path'].endswith('good.jpg')
+    assert ds.pipeline.transforms[0].num_skipped >= 3  # random refetches
+    with pytest.raises(ImageDecodeError, match='bad.jpg'):
+        dataset(skip_bad=False)[0]
+    with pytest.raises(Exception, match='should not get `None`'):
+        dataset(skip_bad=True, test_mode=True)[0]

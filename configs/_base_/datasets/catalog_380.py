@@ -33,22 +33,17 @@ test_pipeline = [
     dict(type='Pad', size=(image_size, image_size), pad_val=255),
     pack,
 ]
+dataset = dict(type=dataset_type, data_root=data_root,
+               schema_file='schema.json', data_prefix='images')
+loader = dict(batch_size=128, num_workers=8, persistent_workers=True)
 train_dataloader = dict(
-    batch_size=128,
-    num_workers=8,
-    persistent_workers=True,
+    **loader,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='train.csv', schema_file='schema.json',
-                 data_prefix='images', pipeline=train_pipeline))
+    dataset=dict(**dataset, ann_file='train.csv', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=128,
-    num_workers=8,
-    persistent_workers=True,
+    **loader,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='val.csv', schema_file='schema.json',
-                 data_prefix='images', pipeline=test_pipeline))
+    dataset=dict(**dataset, ann_file='val.csv', pipeline=test_pipeline))
 val_evaluator = dict(type='AttributeF1')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -69,7 +69,7 @@ class MultiTaskMaskedHead(BaseModule):
                  mask_loss: bool = False,
                  mask_with_gt_category: bool = False,
                  threshold: float = 0.5,
-                 init_cfg=dict(type='Normal', layer='Linear', std=0.01)):
+                 init_cfg=None):
         super().__init__(init_cfg)
         schema = AttributeSchema.from_file(schema_file) if schema_file \
             else None
