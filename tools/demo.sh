@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash tools/install.sh
 PY="$ROOT/.venv/bin/python"
-CONFIG=configs/demo/synthfashion_effv2b0_fpn_cbam.py
+CONFIG=configs/demo/synthfashion_effv2atto_fpn_cbam.py
 DATA=data/synthfashion
 WORK="${WORK_DIR:-work_dirs/demo}"
 T0=$SECONDS
@@ -16,7 +16,7 @@ say() { echo; echo "[demo $((SECONDS - T0))s] $*"; }
 
 if [ ! -f "$DATA/schema.json" ]; then  # schema.json is written last
   say "generating SynthFashion in $DATA"
-  "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 2000 \
+  "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 3000 \
     --num-val 500 --size 128 --seed 0 --workers "$(nproc)"
 fi
 

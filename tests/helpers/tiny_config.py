@@ -2,7 +2,7 @@
 import os.path as osp
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(ROOT, 'configs', 'demo', 'synthfashion_effv2b0_fpn_cbam.py')
+DEMO = osp.join(ROOT, 'configs', 'demo', 'synthfashion_effv2atto_fpn_cbam.py')
 
 TEMPLATE = '''_base_ = {demo!r}
 data_root = {root!r}

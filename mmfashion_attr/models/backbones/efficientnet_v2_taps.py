@@ -17,7 +17,22 @@ class EfficientNetV2Taps(EfficientNetV2):
 
     For arch ``m`` at 380x380: index 3 -> 80x48x48, 5 -> 176x24x24,
     7 -> 512x12x12, 8 (the final conv, the baseline) -> 1280x12x12.
+
+    Adds arch ``atto``: B0's stage layout with fewer blocks and channels
+    (taps 3 / 5 / 6 -> 32, 80, 128 channels at strides 8 / 16 / 32), small
+    enough to train from scratch on a CPU for the demo.
     """
+    arch_settings = {
+        **EfficientNetV2.arch_settings,
+        # blocks, kernel, stride, expand, in, out, se ratio, block type
+        'atto': [[1, 3, 1, 1, 16, 16, 0.0, -1],
+                 [1, 3, 2, 4, 16, 24, 0.0, 0],
+                 [2, 3, 2, 4, 24, 32, 0.0, 0],
+                 [2, 3, 2, 4, 32, 64, 0.25, 1],
+                 [2, 3, 1, 6, 64, 80, 0.25, 1],
+                 [2, 3, 2, 6, 80, 128, 0.25, 1],
+                 [1, 1, 1, 1, 128, 640, 0.0, -2]],
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
