@@ -33,7 +33,7 @@ say "per-attribute micro F1 on the validation set: model vs constant baseline"
   --preds "$WORK/val_preds.pkl"
 
 say "predictions for 3 validation images"
-ls "$DATA"/images/val/*.jpg | head -n 3 > "$WORK/demo_images.txt"
+printf '%s\n' "$DATA"/images/val/00000[0-2].jpg > "$WORK/demo_images.txt"
 "$PY" demo/image_demo.py "$WORK/demo_images.txt" "$CONFIG" "$CKPT" \
   --out "$WORK/demo_predictions.jsonl"
 say "done"

@@ -55,12 +55,14 @@ class AttributeF1(BaseMetric):
             file written by ``tools/analysis_tools/calibrate_thresholds.py``.
         items (Sequence[str]): Extra outputs among ``'macro'``, ``'map'``,
             ``'per_value'``.
+        log_table (bool): Log the attribute x metric table.
     """
     default_prefix = 'attr'
 
     def __init__(self,
                  thresholds: Union[float, dict, str] = 0.5,
                  items: Sequence[str] = (),
+                 log_table: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -69,6 +71,7 @@ class AttributeF1(BaseMetric):
         if unknown:
             raise ValueError(f'unknown AttributeF1 items: {sorted(unknown)}')
         self.items = tuple(items)
+        self.log_table = log_table
 
     def threshold(self, task: str) -> float:
         if isinstance(self.thresholds, dict):
@@ -101,7 +104,8 @@ class AttributeF1(BaseMetric):
                 metrics[f'{task["name"]}/{key}'] = value
         for key in ('f1_micro', 'precision_micro', 'recall_micro'):
             metrics[f'mean_{key}'] = float(np.mean([m[key] for _, m in rows]))
-        MMLogger.get_current_instance().info('\n' + format_table(rows))
+        if self.log_table:
+            MMLogger.get_current_instance().info('\n' + format_table(rows))
         return metrics
 
     def task_metrics(self, scores, gts, task) -> Dict[str, float]:

@@ -25,7 +25,7 @@ def labels(dataset_cfg):
 
 
 def evaluate(meta, scores, gts, masks, thresholds):
-    metric = AttributeF1(thresholds=thresholds)
+    metric = AttributeF1(thresholds=thresholds, log_table=False)
     metric.dataset_meta = meta
     metric.process(None, [dict(pred_score=s, gt_attr=g, gt_attr_mask=m)
                           for s, g, m in zip(scores, gts, masks)])

@@ -98,6 +98,9 @@ class MultiTaskMaskedHead(BaseModule):
             if schema is None:
                 raise ValueError('value_masks=True needs `schema_file`')
             self._set_value_masks(schema)
+        elif mask_loss or mask_with_gt_category:
+            raise ValueError('mask_loss / mask_with_gt_category need '
+                             'value_masks=True')
 
     def _task(self, name):
         for task in self.tasks:
@@ -126,6 +129,9 @@ class MultiTaskMaskedHead(BaseModule):
         return nn.Sequential(*layers)
 
     def _set_value_masks(self, schema):
+        if schema.category_task is None:
+            raise ValueError(f'value_masks=True: {schema.source} has no '
+                             'categories to mask by')
         expected = [(t['name'], len(t['classes'])) for t in schema.tasks]
         actual = [(t['name'], t['num_classes']) for t in self.tasks]
         if expected != actual:
@@ -152,6 +158,12 @@ class MultiTaskMaskedHead(BaseModule):
             [np.asarray(s.gt_attr_mask) for s in data_samples])).to(device)
         return gt.float(), labelled.bool()
 
+    def _gt_category(self, gt, labelled) -> torch.Tensor:
+        """Labelled category index per sample, -1 where missing."""
+        i = self.category_index
+        return torch.where(labelled[:, i], gt[:, self.slices[i]].argmax(1),
+                           -1)
+
     def _allowed_for(self, category: torch.Tensor) -> torch.Tensor:
         """Allowed-value rows for category indices (-1: all allowed)."""
         rows = self.allowed[category.clamp(min=0)]
@@ -161,11 +173,8 @@ class MultiTaskMaskedHead(BaseModule):
         logits = self(feats)
         gt, labelled = self._targets(data_samples, logits.device)
         allowed = None
-        if self.mask_loss and self.category_index is not None:
-            cat_slice = self.slices[self.category_index]
-            category = torch.where(labelled[:, self.category_index],
-                                   gt[:, cat_slice].argmax(1), -1)
-            allowed = self._allowed_for(category)
+        if self.mask_loss:
+            allowed = self._allowed_for(self._gt_category(gt, labelled))
         losses = {}
         for i, (task, sl) in enumerate(zip(self.tasks, self.slices)):
             weight = labelled[:, i].to(logits.dtype)
@@ -211,13 +220,10 @@ class MultiTaskMaskedHead(BaseModule):
         """Score every task for every sample, labelled or not."""
         logits = self(feats)
         category = None
-        if (self.mask_with_gt_category and self.category_index is not None
-                and data_samples is not None
+        if (self.mask_with_gt_category and data_samples is not None
                 and all('gt_attr' in s for s in data_samples)):
-            gt, labelled = self._targets(data_samples, logits.device)
-            category = torch.where(
-                labelled[:, self.category_index],
-                gt[:, self.slices[self.category_index]].argmax(1), -1)
+            category = self._gt_category(
+                *self._targets(data_samples, logits.device))
         scores = self.scores(logits, category).detach()
         if data_samples is None:
             data_samples = [DataSample() for _ in range(scores.size(0))]
