@@ -188,5 +188,5 @@ class FashionpediaAttrDataset(BaseDataset):
                 f'{unlabelled} images with no chosen attribute')
         if not data_list:
             raise AnnotationError(f'{src}: no samples')
-        self.coco = None  # the parsed JSON (GBs for Fashionpedia) is done with
+        self.coco = None  # free the parsed JSON (large for Fashionpedia)
         return data_list
