@@ -11,7 +11,8 @@ from mmpretrain.apis.base import BaseInferencer
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
-from ..evaluation.attribute_f1 import binarize, load_thresholds
+from ..datasets.schema import task_slices
+from ..evaluation.attribute_f1 import binarize, load_thresholds, threshold_for
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -72,11 +73,6 @@ class AttributeInferencer(BaseInferencer):
                      classes=t.get('classes', [str(i) for i in range(
                          t['num_classes'])])) for t in self.model.head.tasks]
 
-    def threshold(self, task: str) -> float:
-        if isinstance(self.thresholds, dict):
-            return float(self.thresholds.get(task, 0.5))
-        return float(self.thresholds)
-
     def _init_pipeline(self, cfg: Config) -> Callable:
         return Compose([TRANSFORMS.build(t)
                         for t in cfg.test_dataloader.dataset.pipeline])
@@ -109,13 +105,11 @@ class AttributeInferencer(BaseInferencer):
             score = sample.pred_score.cpu().numpy()
             result = dict(img_path=sample.get('img_path'), attributes={},
                           scores={})
-            start = 0
-            for task in self.tasks:
-                n = len(task['classes'])
-                task_score = score[start:start + n]
-                start += n
+            for task, sl in zip(self.tasks, task_slices(self.tasks)):
+                task_score = score[sl]
                 chosen = binarize(task_score[None], task['multi_label'],
-                                  self.threshold(task['name']))[0]
+                                  threshold_for(self.thresholds,
+                                                task['name']))[0]
                 order = np.argsort(-task_score)
                 result['attributes'][task['name']] = [
                     dict(value=task['classes'][k],

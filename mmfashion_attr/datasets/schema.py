@@ -12,6 +12,16 @@ from typing import Dict, List, Optional
 import numpy as np
 
 
+def task_slices(tasks: List[dict]) -> List[slice]:
+    """Column slice of each task in the flat (concatenated) value vector."""
+    slices, start = [], 0
+    for task in tasks:
+        n = len(task['classes']) if 'classes' in task else task['num_classes']
+        slices.append(slice(start, start + n))
+        start += n
+    return slices
+
+
 class SchemaError(ValueError):
     """A malformed schema file."""
 

@@ -3,6 +3,8 @@ from typing import List
 
 import numpy as np
 
+from .schema import task_slices
+
 
 def label_statistics(dataset) -> List[dict]:
     """Per task: ``name``, ``labelled``, ``missing_rate`` and ``counts``
@@ -10,12 +12,10 @@ def label_statistics(dataset) -> List[dict]:
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     gts = np.stack([d['gt_attr'] for d in infos]).astype(bool)
     masks = np.stack([d['gt_attr_mask'] for d in infos]).astype(bool)
-    stats, start = [], 0
-    for i, task in enumerate(dataset.metainfo['tasks']):
-        n = len(task['classes'])
+    stats, tasks = [], dataset.metainfo['tasks']
+    for i, (task, sl) in enumerate(zip(tasks, task_slices(tasks))):
         labelled = masks[:, i]
-        counts = gts[labelled, start:start + n].sum(0)
-        start += n
+        counts = gts[labelled, sl].sum(0)
         stats.append(dict(name=task['name'], labelled=int(labelled.sum()),
                           missing_rate=float(1 - labelled.mean()),
                           counts=dict(zip(task['classes'],

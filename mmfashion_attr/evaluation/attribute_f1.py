@@ -14,6 +14,8 @@ from mmengine.logging import MMLogger
 from mmpretrain.evaluation import AveragePrecision
 from mmpretrain.registry import METRICS
 
+from ..datasets.schema import task_slices
+
 
 def load_thresholds(thresholds) -> Union[float, Dict[str, float]]:
     """A float, a ``{task: threshold}`` dict, or a JSON file holding one."""
@@ -21,6 +23,14 @@ def load_thresholds(thresholds) -> Union[float, Dict[str, float]]:
         with open(thresholds) as f:
             return json.load(f)['thresholds']
     return thresholds
+
+
+def threshold_for(thresholds: Union[float, Dict[str, float]],
+                  task: str) -> float:
+    """The threshold of ``task``: per-task dict (default 0.5) or one value."""
+    if isinstance(thresholds, dict):
+        return float(thresholds.get(task, 0.5))
+    return float(thresholds)
 
 
 def binarize(scores: np.ndarray, multi_label: bool, threshold: float):
@@ -73,11 +83,6 @@ class AttributeF1(BaseMetric):
         self.items = tuple(items)
         self.log_table = log_table
 
-    def threshold(self, task: str) -> float:
-        if isinstance(self.thresholds, dict):
-            return float(self.thresholds.get(task, 0.5))
-        return float(self.thresholds)
-
     def process(self, data_batch, data_samples: Sequence[dict]):
         for sample in data_samples:
             self.results.append(dict(
@@ -89,10 +94,9 @@ class AttributeF1(BaseMetric):
         scores = np.stack([r['score'] for r in results])
         gts = np.stack([r['gt'] for r in results])
         masks = np.stack([r['mask'] for r in results])
-        metrics, rows, start = {}, [], 0
-        for i, task in enumerate(self.dataset_meta['tasks']):
-            n = len(task['classes'])
-            sl, start = slice(start, start + n), start + n
+        metrics, rows = {}, []
+        tasks = self.dataset_meta['tasks']
+        for i, (task, sl) in enumerate(zip(tasks, task_slices(tasks))):
             keep = masks[:, i]
             if not keep.any():
                 continue
@@ -110,7 +114,7 @@ class AttributeF1(BaseMetric):
 
     def task_metrics(self, scores, gts, task) -> Dict[str, float]:
         pred = binarize(scores, task['multi_label'],
-                        self.threshold(task['name']))
+                        threshold_for(self.thresholds, task['name']))
         tp = (pred & gts).sum(0)
         fp = (pred & ~gts).sum(0)
         fn = (~pred & gts).sum(0)

@@ -3,6 +3,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from ..datasets.schema import task_slices
 from .attribute_f1 import binarize, prf
 
 
@@ -34,10 +35,8 @@ def calibrate(scores: np.ndarray, gts: np.ndarray, masks: np.ndarray,
 
     Returns: task -> ``dict(threshold, f1_default, f1_calibrated)``.
     """
-    out, start = {}, 0
-    for i, task in enumerate(tasks):
-        n = len(task['classes'])
-        sl, start = slice(start, start + n), start + n
+    out = {}
+    for i, (task, sl) in enumerate(zip(tasks, task_slices(tasks))):
         keep = masks[:, i]
         if not task['multi_label'] or not keep.any():
             continue

@@ -67,6 +67,7 @@ def test_inferencer_agrees_with_test_tool(trained, tmp_path, synth_root):
     import numpy as np
 
     from mmfashion_attr.apis import AttributeInferencer
+    from mmfashion_attr.datasets.schema import task_slices
     from mmfashion_attr.evaluation.attribute_f1 import binarize
     config, work, _ = trained
     ckpt = osp.join(work, 'epoch_3.pth')
@@ -82,14 +83,10 @@ def test_inferencer_agrees_with_test_tool(trained, tmp_path, synth_root):
     tasks = inferencer.tasks
     for result in results:
         ref = by_path[result['img_path']]['pred_score'].numpy()
-        start = 0
-        for task in tasks:
-            n = len(task['classes'])
-            expected = binarize(ref[None, start:start + n],
-                                task['multi_label'], 0.5)[0]
+        for task, sl in zip(tasks, task_slices(tasks)):
+            expected = binarize(ref[None, sl], task['multi_label'], 0.5)[0]
             got = {v['value'] for v in result['attributes'][task['name']]}
             assert got == {c for c, e in zip(task['classes'], expected) if e}
             np.testing.assert_allclose(
                 [result['scores'][task['name']][c] for c in task['classes']],
-                ref[start:start + n], atol=1e-4)
-            start += n
+                ref[sl], atol=1e-4)

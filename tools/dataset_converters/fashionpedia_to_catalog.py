@@ -17,6 +17,7 @@ import os.path as osp
 from mmfashion_attr.datasets import FashionpediaAttrDataset
 from mmfashion_attr.datasets.catalog_dataset import VALUE_SEPARATOR
 from mmfashion_attr.datasets.fashionpedia_dataset import PAPER_SUPERCATEGORIES
+from mmfashion_attr.datasets.schema import task_slices
 
 
 def convert(ann_file, out_dir, split, supercategories, categories=None):
@@ -31,10 +32,9 @@ def convert(ann_file, out_dir, split, supercategories, categories=None):
         writer = csv.writer(f)
         writer.writerow(['image', 'category'] + [t['name'] for t in tasks])
         for info in ds.data_list:
-            row, start = [info['img_path'], ''], 0
-            for task in tasks:
-                hot = info['gt_attr'][start:start + len(task['classes'])]
-                start += len(task['classes'])
+            row = [info['img_path'], '']
+            for task, sl in zip(tasks, task_slices(tasks)):
+                hot = info['gt_attr'][sl]
                 row.append(VALUE_SEPARATOR.join(
                     c for c, h in zip(task['classes'], hot) if h))
             writer.writerow(row)

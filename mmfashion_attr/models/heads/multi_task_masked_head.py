@@ -23,7 +23,7 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ...datasets.schema import AttributeSchema
+from ...datasets.schema import AttributeSchema, task_slices
 
 
 @MODELS.register_module()
@@ -83,9 +83,8 @@ class MultiTaskMaskedHead(BaseModule):
             self._task(name)['hidden_dims'] = dims
         for name, weight in (loss_weights or {}).items():
             self._task(name)['loss_weight'] = weight
-        sizes = [t['num_classes'] for t in self.tasks]
-        self.slices = [slice(s - n, s) for s, n in zip(np.cumsum(sizes), sizes)]
-        self.num_classes = int(sum(sizes))
+        self.slices = task_slices(self.tasks)
+        self.num_classes = self.slices[-1].stop
         self.threshold = threshold
         self.mask_loss = mask_loss
         self.mask_with_gt_category = mask_with_gt_category
