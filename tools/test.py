@@ -15,6 +15,7 @@ from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
+from mmfashion_attr.utils import set_dataloader_defaults
 
 
 def parse_args():
@@ -117,10 +118,8 @@ def merge_args(cfg, args):
     if args.amp:
         cfg.test_cfg = cfg.get('test_cfg', dict())
         cfg.test_cfg.fp16 = True
-    loader = cfg.test_dataloader
-    loader.setdefault('pin_memory', not args.no_pin_memory)
-    if loader.get('num_workers', 0) == 0:
-        loader.persistent_workers = False
+    set_dataloader_defaults(cfg.test_dataloader, not args.no_pin_memory,
+                            persistent_workers=False)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

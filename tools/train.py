@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
+from mmfashion_attr.utils import set_dataloader_defaults
 
 
 def parse_args():
@@ -65,19 +66,6 @@ def parse_args():
     return args
 
 
-def set_dataloader_defaults(cfg, field, args):
-    """pin_memory / persistent_workers defaults, valid also for num_workers=0."""
-    loader = cfg.get(field, None)
-    if loader is None:
-        return
-    loader.setdefault('pin_memory', not args.no_pin_memory)
-    workers = loader.get('num_workers', 0) > 0
-    loader.setdefault('persistent_workers',
-                      workers and not args.no_persistent_workers)
-    if not workers:
-        loader.persistent_workers = False
-
-
 def merge_args(cfg, args):
     """Merge CLI arguments to config."""
     cfg.launcher = args.launcher
@@ -108,7 +96,8 @@ def merge_args(cfg, args):
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        set_dataloader_defaults(cfg, field, args)
+        set_dataloader_defaults(cfg.get(field, None), not args.no_pin_memory,
+                                not args.no_persistent_workers)
     return cfg
 
 
