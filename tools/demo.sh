@@ -14,11 +14,9 @@ WORK="${WORK_DIR:-work_dirs/demo}"
 T0=$SECONDS
 say() { echo; echo "[demo $((SECONDS - T0))s] $*"; }
 
-if [ ! -f "$DATA/schema.json" ]; then  # schema.json is written last
-  say "generating SynthFashion in $DATA"
-  "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 3000 \
-    --num-val 500 --size 128 --seed 0 --workers "$(nproc)"
-fi
+say "SynthFashion in $DATA (generated unless already current)"
+"$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 3000 \
+  --num-val 500 --size 128 --seed 0 --workers "$(nproc)" --if-changed
 
 say "training $CONFIG (work dir $WORK)"
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK"

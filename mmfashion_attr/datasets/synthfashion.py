@@ -7,6 +7,8 @@ pattern textures, multi-valued attributes (two colours, button + zip),
 per-attribute missing-label rates, category-specific values, long-tailed
 frequencies, a partly visible second garment, background clutter and random
 scale and position. Written in the catalogue format (schema + CSV).
+Every labelled value is visible: details are drawn in a colour contrasting
+with the fabric, and sleeveless tops carry no sleeve style.
 Images depend only on (seed, split, index): same seed, same bytes.
 """
 import csv
@@ -28,6 +30,9 @@ COLORS = {'black': (30, 30, 34), 'white': (236, 236, 232),
           'green': (40, 130, 60), 'yellow': (225, 195, 40),
           'pink': (230, 140, 175), 'grey': (128, 128, 128)}
 SKIN = (224, 182, 150)
+STITCH = (200, 120, 30)  # jeans' topstitching, unlike every fabric colour
+# bump when the images or labels for a given seed change (see generate())
+VERSION = 2
 
 # name, values, multi_label, categories, value_categories, missing rate
 ATTRIBUTES = [
@@ -42,9 +47,9 @@ ATTRIBUTES = [
     ('sleeve_length', ['sleeveless', 'short', 'three_quarter', 'long'], False,
      TOPS, {}, 0.25),
     ('neck_type', ['round', 'v_neck', 'collar', 'henley'], False, TOPS,
-     {'collar': ('shirt', 'dress')}, 0.35),
+     {'collar': ('shirt', 'dress'), 'henley': ('t-shirt', 'dress')}, 0.35),
     ('sleeve_style', ['regular', 'cuffed', 'puff'], False, TOPS,
-     {'cuffed': ('shirt', 'dress'), 'puff': ('t-shirt', 'dress')}, 0.5),
+     {'cuffed': ('shirt', 'dress'), 'puff': ('t-shirt', 'dress')}, 0.35),
     ('closure', ['button', 'zip', 'drawstring', 'elastic'], True,
      ('shirt', ) + BOTTOMS,
      {'button': ('shirt', 'jeans', 'trousers'),
@@ -89,6 +94,8 @@ def sample_labels(rng):
     if truth['pattern'] != 'solid':
         truth['color'].append(rng.choice([c for c in colors
                                            if c != primary]))
+    if truth.get('sleeve_length') == 'sleeveless':
+        del truth['sleeve_style']  # no sleeve, no visible sleeve style
     if 'closure' in truth:
         truth['closure'] = [truth['closure']]
         if cat == 'jeans' and truth['closure'] == ['button'] and \
@@ -100,6 +107,12 @@ def sample_labels(rng):
 def _jitter(rng, rgb, amount=18):
     return tuple(int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255))
                  for c in rgb)
+
+
+def _contrast(rgb):
+    """A detail colour that stands out on fabric ``rgb`` (dark on light)."""
+    luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+    return (35, 35, 40) if luma > 140 else (245, 245, 238)
 
 
 def _texture(rng, size, pattern, c1, c2):
@@ -148,6 +161,7 @@ def _draw_top(rng, shape, detail, t, x, y, s, second=False):
     shape.polygon(body, fill=255)
     if second:
         return
+    ink = _contrast(COLORS[t['color'][0]])  # details stand out on the fabric
     sleeve = {'sleeveless': 0, 'short': 0.25, 'three_quarter': 0.5,
               'long': 0.75}[t['sleeve_length']] * s
     for side in (-1, 1):
@@ -159,35 +173,32 @@ def _draw_top(rng, shape, detail, t, x, y, s, second=False):
                    (end[0] + side * 0.12 * s, end[1] - 0.04 * s)]
             shape.polygon(arm, fill=255)
             style = t.get('sleeve_style')
-            if style == 'cuffed':  # a thin band at the sleeve end
+            if style == 'cuffed':  # a band at the sleeve end
                 detail.line([(end[0] - side * 0.02 * s, end[1]),
                              (end[0] + side * 0.12 * s, end[1] - 0.04 * s)],
-                            fill=(250, 250, 250), width=max(2, int(s * .03)))
-            elif style == 'puff':
-                r = 0.08 * s
-                shape.ellipse([sx + side * 0.02 * s - r, y - r * 0.3,
-                               sx + side * 0.02 * s + r, y + r * 1.4],
-                              fill=255)
-    nw = 0.16 * s
+                            fill=ink, width=max(2, int(s * .08)))
+            elif style == 'puff':  # a rounded, gathered shoulder
+                r = 0.13 * s
+                box = [sx + side * 0.02 * s - r, y - r * 0.3,
+                       sx + side * 0.02 * s + r, y + r * 1.4]
+                shape.ellipse(box, fill=255)
+                detail.arc(box, 20, 160, fill=ink, width=max(1, int(.05 * s)))
+    nw = 0.26 * s  # necklines span a stride-8 cell at the demo's 128 px
     neck = t['neck_type']
     if neck == 'v_neck':
         detail.polygon([(x - nw / 2, y - 1), (x + nw / 2, y - 1),
-                        (x, y + 0.2 * s)], fill=SKIN)
+                        (x, y + 0.36 * s)], fill=SKIN)
     else:
-        detail.ellipse([x - nw / 2, y - 0.06 * s, x + nw / 2, y + 0.07 * s],
+        detail.ellipse([x - nw / 2, y - 0.07 * s, x + nw / 2, y + 0.09 * s],
                        fill=SKIN)
     if neck == 'collar':
         for side in (-1, 1):
-            detail.polygon([(x, y + 0.06 * s), (x + side * nw * 0.7, y - 2),
-                            (x + side * nw * 0.6, y + 0.1 * s)],
-                           fill=(245, 245, 245), outline=(60, 60, 60))
-    elif neck == 'henley':  # short placket with tiny buttons
-        detail.line([(x, y + 0.06 * s), (x, y + 0.2 * s)], fill=(50, 50, 50),
-                    width=1)
-        for k in range(3):
-            by = y + (0.09 + 0.045 * k) * s
-            detail.ellipse([x - 1.5, by - 1.5, x + 1.5, by + 1.5],
-                           fill=(245, 245, 245))
+            detail.polygon([(x, y + 0.08 * s), (x + side * nw * 0.7, y - 2),
+                            (x + side * nw * 0.6, y + 0.14 * s)],
+                           fill=ink)
+    elif neck == 'henley':  # a short placket below a round neck
+        detail.line([(x, y + 0.08 * s), (x, y + 0.36 * s)], fill=ink,
+                    width=max(2, int(s * .06)))
     if 'button' in t.get('closure', []):  # shirt button row
         for k in range(int(hem / (0.12 * s))):
             by = y + (0.15 + 0.12 * k) * s
@@ -213,6 +224,12 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
         shape.rectangle([x - ww / 2, y, x + ww / 2, y + 0.22 * s], fill=255)
     if second:
         return
+    ink = _contrast(COLORS[t['color'][0]])
+    if cat == 'jeans':  # denim's orange topstitching on the outer seams
+        for side in (-1, 1):
+            detail.line([(x + side * ww / 2, y),
+                         (x + side * (ww / 2 + 0.03 * s), y + length)],
+                        fill=STITCH, width=max(2, int(0.03 * s)))
     band = max(3, int(0.05 * s))
     closure = t.get('closure', [])
     if 'elastic' in closure:  # ruched waistband
@@ -230,18 +247,19 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
                                                     y + band + 0.12 * s)],
                         fill=(240, 240, 240), width=1)
     distressed = t.get('distressed')
-    if distressed == 'rips':
+    if distressed == 'rips':  # small holes scattered over both legs
+        rw, rh = max(4, 0.1 * s), max(2, 0.05 * s)
         for _ in range(rng.integers(3, 6)):
-            rx = x + rng.uniform(-ww / 2, ww / 2) * 0.9
-            ry = y + rng.uniform(0.3, 0.9) * length
-            detail.line([(rx - 3, ry), (rx + 3, ry)], fill=(235, 235, 225),
-                        width=1)
-    elif distressed == 'knee_slit':
+            rx = x + rng.choice((-1, 1)) * rng.uniform(0.08, 0.2) * s
+            ry = y + 0.2 * s + rng.uniform(0.1, 0.9) * (length - 0.2 * s)
+            detail.ellipse([rx - rw / 2, ry - rh / 2, rx + rw / 2,
+                            ry + rh / 2], fill=ink)
+    elif distressed == 'knee_slit':  # one long cut across each knee
         for side in (-1, 1):
             kx = x + side * ww / 4
             ky = y + 0.55 * length
-            detail.line([(kx - 0.06 * s, ky), (kx + 0.06 * s, ky)],
-                        fill=(235, 235, 225), width=2)
+            detail.line([(kx - 0.08 * s, ky), (kx + 0.08 * s, ky)],
+                        fill=ink, width=max(2, int(0.05 * s)))
 
 
 def render(truth, size, rng):
@@ -249,7 +267,7 @@ def render(truth, size, rng):
     img = Image.new('RGB', (size, size),
                     tuple(int(c) for c in rng.integers(170, 256, 3)))
     _clutter(rng, ImageDraw.Draw(img), size)
-    s = size * rng.uniform(0.32, 0.45)  # garment scale
+    s = size * rng.uniform(0.36, 0.48)  # garment scale
     x = size * rng.uniform(0.4, 0.6)
     top = truth['category'] in TOPS
     y = size * (rng.uniform(0.1, 0.2) if top else rng.uniform(0.25, 0.35))
@@ -302,8 +320,28 @@ def _write_one(args):
     return name, labelled
 
 
+def generation_info(num_train, num_val, size, seed):
+    """What ``generate`` records in ``synthfashion.json``."""
+    return dict(version=VERSION, num_train=num_train, num_val=num_val,
+                size=size, seed=seed)
+
+
+def is_current(out, num_train, num_val, size=256, seed=0):
+    """Whether ``out`` holds a finished generation with these arguments."""
+    try:
+        with open(osp.join(out, 'synthfashion.json')) as f:
+            return json.load(f) == generation_info(num_train, num_val, size,
+                                                   seed)
+    except (OSError, ValueError):
+        return False
+
+
 def generate(out, num_train, num_val, size=256, seed=0, workers=1):
-    """Write ``images/``, ``schema.json``, ``train.csv`` and ``val.csv``."""
+    """Write ``images/``, ``schema.json``, ``train.csv`` and ``val.csv``.
+
+    ``synthfashion.json`` (version and arguments) is written last, so it
+    marks a finished generation.
+    """
     names = [a[0] for a in ATTRIBUTES]
     for split, num in (('train', num_train), ('val', num_val)):
         os.makedirs(osp.join(out, 'images', split), exist_ok=True)
@@ -323,3 +361,5 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1):
                 writer.writerow([name, lab['category']] + cells)
     with open(osp.join(out, 'schema.json'), 'w') as f:
         json.dump(schema_dict(), f, indent=1)
+    with open(osp.join(out, 'synthfashion.json'), 'w') as f:
+        json.dump(generation_info(num_train, num_val, size, seed), f)

@@ -3,8 +3,13 @@ import hashlib
 import os
 import os.path as osp
 
+import numpy as np
+import pytest
+
 from mmfashion_attr.datasets import CatalogAttrDataset
-from mmfashion_attr.datasets.synthfashion import generate, make_sample
+from mmfashion_attr.datasets.synthfashion import (COLORS, generate,
+                                                  is_current, make_sample,
+                                                  render)
 
 
 def digest(root):
@@ -40,6 +45,44 @@ def test_labels_carry_the_hard_parts():
     # category-specific attributes: no distressed outside jeans
     assert all('distressed' not in t for t in truths
                if t['category'] != 'jeans')
+    # a sleeve style is only given where there is a sleeve to see
+    tops = [t for t in truths if 'sleeve_length' in t]
+    assert all(('sleeve_style' in t) == (t['sleeve_length'] != 'sleeveless')
+               for t in tops)
+
+
+def changed_pixels(truth, other):
+    """Pixels that differ clearly between two renders (same draw rng)."""
+    a, b = (np.asarray(render(t, 128, np.random.default_rng(7)), dtype=int)
+            for t in (truth, other))
+    return int((np.abs(a - b).sum(-1) > 90).sum())
+
+
+@pytest.mark.parametrize('color', list(COLORS))
+def test_every_detail_is_visible_on_every_fabric(color):
+    top = dict(category='t-shirt', color=[color], pattern='solid',
+               length='regular', sleeve_length='short',
+               sleeve_style='regular', neck_type='round')
+    for key, value in (('sleeve_style', 'cuffed'), ('sleeve_style', 'puff'),
+                       ('neck_type', 'v_neck'), ('neck_type', 'collar'),
+                       ('neck_type', 'henley')):
+        assert changed_pixels(top, {**top, key: value}) >= 6, (key, value)
+    jeans = dict(category='jeans', color=[color], pattern='solid',
+                 length='ankle', closure=['zip'], distressed='none')
+    for value in ('rips', 'knee_slit'):
+        assert changed_pixels(jeans, {**jeans, 'distressed': value}) >= 6
+    trousers = {**jeans, 'category': 'trousers'}
+    del trousers['distressed']
+    assert changed_pixels(jeans, trousers) >= 6  # jeans' topstitching
+
+
+def test_generation_is_recorded(tmp_path):
+    out = str(tmp_path / 'synth')
+    assert not is_current(out, 4, 2, size=32, seed=0)
+    generate(out, 4, 2, size=32, seed=0)
+    assert is_current(out, 4, 2, size=32, seed=0)
+    assert not is_current(out, 4, 2, size=32, seed=1)
+    assert not is_current(out, 5, 2, size=32, seed=0)
 
 
 def test_output_loads_as_catalogue(synth_root):

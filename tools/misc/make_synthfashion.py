@@ -3,13 +3,15 @@
     python tools/misc/make_synthfashion.py --out data/synthfashion \
         --num-train 3000 --num-val 600 --size 256 --seed 0 [--workers 2]
 
-Writes images/{train,val}/*.jpg, schema.json, train.csv, val.csv.
+Writes images/{train,val}/*.jpg, schema.json, train.csv, val.csv and
+synthfashion.json (generator version and arguments, written last).
 Same arguments, same bytes (the worker count does not matter).
+--if-changed skips the work when OUT already holds this generation.
 """
 import argparse
 import time
 
-from mmfashion_attr.datasets.synthfashion import generate
+from mmfashion_attr.datasets.synthfashion import generate, is_current
 
 
 def main():
@@ -20,7 +22,14 @@ def main():
     parser.add_argument('--size', type=int, default=256, help='image side')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--if-changed', action='store_true',
+                        help='do nothing if OUT already holds this version '
+                        'generated with these arguments')
     args = parser.parse_args()
+    if args.if_changed and is_current(args.out, args.num_train,
+                                      args.num_val, args.size, args.seed):
+        print(f'{args.out} is up to date')
+        return
     start = time.perf_counter()
     generate(args.out, args.num_train, args.num_val, args.size, args.seed,
              args.workers)
