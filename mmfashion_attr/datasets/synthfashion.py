@@ -185,9 +185,9 @@ def _draw_top(rng, shape, detail, t, x, y, s, second=False):
                 detail.arc(box, 20, 160, fill=ink, width=max(1, int(.05 * s)))
     nw = 0.26 * s  # necklines span a stride-8 cell at the demo's 128 px
     neck = t['neck_type']
-    if neck == 'v_neck':
-        detail.polygon([(x - nw / 2, y - 1), (x + nw / 2, y - 1),
-                        (x, y + 0.36 * s)], fill=SKIN)
+    if neck == 'v_neck':  # deep and wide: shows about 2.5x the skin
+        detail.polygon([(x - 0.65 * nw, y - 1), (x + 0.65 * nw, y - 1),
+                        (x, y + 0.5 * s)], fill=SKIN)
     else:
         detail.ellipse([x - nw / 2, y - 0.07 * s, x + nw / 2, y + 0.09 * s],
                        fill=SKIN)
@@ -229,7 +229,7 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
         for side in (-1, 1):
             detail.line([(x + side * ww / 2, y),
                          (x + side * (ww / 2 + 0.03 * s), y + length)],
-                        fill=STITCH, width=max(2, int(0.03 * s)))
+                        fill=STITCH, width=max(2, int(0.05 * s)))
     band = max(3, int(0.05 * s))
     closure = t.get('closure', [])
     if 'elastic' in closure:  # ruched waistband
