@@ -1,9 +1,9 @@
 # Approach 3 (effv2m_fpn_cbam.py) scaled down for SynthFashion on a CPU:
 # EfficientNetV2-B0 taps 3/5/6 (48, 112, 192 channels at strides 8/16/32),
 # 128 px input, from scratch (nothing can be downloaded), lr raised.
-# On 2 cores B0 trains at ~23 images/s: 8 epochs of 2000 images take 13 min
-# and learn only category and length clearly. tools/demo.sh therefore uses
-# synthfashion_effv2atto_fpn_cbam.py, this config with a smaller arch.
+# On 2 cores B0 trains at ~23 images/s, too slow for a 15-minute demo:
+# tools/demo.sh uses synthfashion_effv2atto_fpn_cbam.py, this config with a
+# smaller arch (~64 images/s).
 _base_ = '../effv2m_fpn_cbam.py'
 
 data_root = 'data/synthfashion/'
