@@ -90,3 +90,32 @@ def test_inferencer_agrees_with_test_tool(trained, tmp_path, synth_root):
             np.testing.assert_allclose(
                 [result['scores'][task['name']][c] for c in task['classes']],
                 ref[sl], atol=1e-4)
+
+
+def test_flip_tta_averages_image_and_mirror(trained, tmp_path):
+    import mmcv
+    import numpy as np
+    import torch
+
+    from mmfashion_attr.apis import AttributeInferencer
+    config, work, _ = trained
+    ckpt = osp.join(work, 'epoch_3.pth')
+    out = str(tmp_path / 'tta.pkl')
+    proc = run(['tools/test.py', config, ckpt, '--work-dir', str(tmp_path),
+                '--out', out, '--tta'])
+    assert 'attr/mean_f1_micro' in proc.stdout + proc.stderr
+    with open(out, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 8
+    model = AttributeInferencer(config, ckpt).model
+    for pred in preds[:3]:  # images are square at the config's size
+        img = mmcv.imread(pred['img_path'])  # BGR, as the pipeline loads it
+        views = [torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)
+                 for x in (img, img[:, ::-1])]
+        with torch.no_grad():
+            data = model.data_preprocessor(dict(inputs=views), False)
+            plain, mirror = (s.pred_score.numpy()
+                             for s in model(**data, mode='predict'))
+        tta = pred['pred_score'].numpy()
+        np.testing.assert_allclose(tta, (plain + mirror) / 2, atol=1e-6)
+        assert np.abs(tta - plain).max() > 1e-5  # the mirror counted
