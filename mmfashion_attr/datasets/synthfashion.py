@@ -7,8 +7,10 @@ pattern textures, multi-valued attributes (two colours, button + zip),
 per-attribute missing-label rates, category-specific values, long-tailed
 frequencies, a partly visible second garment, background clutter and random
 scale and position. Written in the catalogue format (schema + CSV).
-Every labelled value is visible: details are drawn in a colour contrasting
-with the fabric, and sleeveless tops carry no sleeve style.
+Neck, sleeve and distressed details are drawn in a colour contrasting with
+the fabric, and sleeveless tops carry no sleeve style. Closure details keep
+fixed colours, so a few vanish on one fabric (drawstring on white, elastic
+on green, waist button on yellow).
 Images depend only on (seed, split, index): same seed, same bytes.
 """
 import csv
