@@ -59,7 +59,7 @@ def changed_pixels(truth, other):
 
 
 @pytest.mark.parametrize('color', list(COLORS))
-def test_every_detail_is_visible_on_every_fabric(color):
+def test_neck_sleeve_distressed_details_visible_on_every_fabric(color):
     top = dict(category='t-shirt', color=[color], pattern='solid',
                length='regular', sleeve_length='short',
                sleeve_style='regular', neck_type='round')
