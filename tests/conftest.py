@@ -11,10 +11,11 @@ if ROOT not in sys.path:  # tests.helpers importable from subprocesses too
 
 @pytest.fixture(scope='session')
 def synth_root(tmp_path_factory):
-    """SynthFashion with 24 train / 8 val images of 64 px."""
+    """SynthFashion with 24 train / 8 val / 7 test images of 64 px (an odd
+    test size: distributed tests pad it)."""
     from mmfashion_attr.datasets.synthfashion import generate
     root = str(tmp_path_factory.mktemp('synthfashion'))
-    generate(root, num_train=24, num_val=8, size=64, seed=0)
+    generate(root, num_train=24, num_val=8, size=64, seed=0, num_test=7)
     return root
 
 

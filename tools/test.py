@@ -15,7 +15,8 @@ from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
-from mmfashion_attr.utils import set_dataloader_defaults
+from mmfashion_attr.utils import (prepare_distributed,
+                                  set_dataloader_defaults)
 
 
 def parse_args():
@@ -99,7 +100,8 @@ def merge_args(cfg, args):
         cfg.default_hooks.visualization.interval = args.interval
     if args.tta:
         if 'tta_model' not in cfg:
-            cfg.tta_model = dict(type='mmpretrain.AverageClsScoreTTA')
+            # averaged scores, pred_label re-derived from them
+            cfg.tta_model = dict(type='AverageAttrScoreTTA')
         if 'tta_pipeline' not in cfg:
             test_pipeline = cfg.test_dataloader.dataset.pipeline
             cfg.tta_pipeline = deepcopy(test_pipeline)
@@ -118,10 +120,11 @@ def merge_args(cfg, args):
     if args.amp:
         cfg.test_cfg = cfg.get('test_cfg', dict())
         cfg.test_cfg.fp16 = True
-    set_dataloader_defaults(cfg.test_dataloader, not args.no_pin_memory,
-                            persistent_workers=False)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    # after --cfg-options, so that e.g. num_workers=0 turns persistence off
+    set_dataloader_defaults(cfg.test_dataloader, not args.no_pin_memory,
+                            persistent_workers=False)
     return cfg
 
 
@@ -130,7 +133,7 @@ def main():
     if args.out is None and args.out_item is not None:
         raise ValueError('Please use `--out` argument to specify the '
                          'path of the output file before using `--out-item`.')
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = prepare_distributed(merge_args(Config.fromfile(args.config), args))
     if 'runner_type' in cfg:
         from mmpretrain.registry import RUNNERS
         runner = RUNNERS.build(cfg)

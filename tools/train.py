@@ -11,7 +11,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
-from mmfashion_attr.utils import set_dataloader_defaults
+from mmfashion_attr.utils import (prepare_distributed,
+                                  set_dataloader_defaults)
 
 
 def parse_args():
@@ -103,7 +104,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = prepare_distributed(merge_args(Config.fromfile(args.config), args))
     if 'runner_type' in cfg:
         from mmpretrain.registry import RUNNERS
         runner = RUNNERS.build(cfg)

@@ -10,6 +10,8 @@ default_hooks = dict(
                     save_best='attr/mean_f1_micro', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # pred_label (--out, --show-dir) uses the evaluator's thresholds
+    sync_thresholds=dict(type='SyncThresholdsHook'),
 )
 # GPU runs: `--cfg-options custom_hooks.0.enabled=True` for channels_last
 # (with `--amp` for mixed precision).

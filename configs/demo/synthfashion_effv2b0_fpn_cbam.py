@@ -46,7 +46,9 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64, num_workers=2, persistent_workers=True,
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=64, num_workers=2, persistent_workers=True,
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=8,

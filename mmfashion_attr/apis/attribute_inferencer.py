@@ -12,7 +12,9 @@ from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
 from ..datasets.schema import task_slices
-from ..evaluation.attribute_f1 import binarize, load_thresholds, threshold_for
+from ..utils.checkpoint_loading import trusted_checkpoints
+from ..evaluation.thresholds import (binarize, evaluator_thresholds,
+                                     load_thresholds, threshold_for)
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -25,8 +27,8 @@ def expand_inputs(inputs) -> list:
     if isinstance(inputs, str) and osp.isdir(inputs):
         return sorted(osp.join(inputs, f) for f in os.listdir(inputs)
                       if f.lower().endswith(IMAGE_EXTENSIONS))
-    if isinstance(inputs, str) and inputs.endswith('.txt'):
-        with open(inputs) as f:
+    if isinstance(inputs, str) and inputs.lower().endswith('.txt'):
+        with open(inputs, encoding='utf-8-sig') as f:
             return [line.strip() for line in f if line.strip()]
     return [inputs]
 
@@ -57,12 +59,13 @@ class AttributeInferencer(BaseInferencer):
 
     def __init__(self, model: Union[str, Config], pretrained: str,
                  device: Optional[str] = None, thresholds=None, **kwargs):
-        super().__init__(model, pretrained, device, **kwargs)
+        with trusted_checkpoints():  # a full training checkpoint
+            super().__init__(model, pretrained, device, **kwargs)
         if thresholds is None:
-            evaluator = self.config.get('test_evaluator', {})
-            thresholds = evaluator.get('thresholds', 0.5) if isinstance(
-                evaluator, dict) else 0.5
+            thresholds = evaluator_thresholds(
+                self.config.get('test_evaluator'))
         self.thresholds = load_thresholds(thresholds)
+        self.model.head.thresholds = self.thresholds  # pred_label agrees
         self.tasks = self._tasks()
 
     def _tasks(self) -> List[dict]:

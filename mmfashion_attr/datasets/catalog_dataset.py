@@ -4,22 +4,24 @@ See docs/dataset_formats.md. Each sample becomes ``img_path``, ``category``,
 ``gt_attr`` (uint8 multi-hot over all tasks' values, in schema task order)
 and ``gt_attr_mask`` (bool per task: labelled or missing).
 """
-import csv
-import json
+import copy
 import os.path as osp
-from typing import Dict, List, Optional
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.fileio import get_file_backend, get_local_path
+from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
+from .attribute_table import AttributeTable, AttributeTableBuilder
+from .catalog_rows import (VALUE_SEPARATOR, AnnotationError, RowEncoder,
+                           read_rows)
 from .schema import AttributeSchema
 
-VALUE_SEPARATOR = '|'
-
-
-class AnnotationError(ValueError):
-    """A malformed annotation row; the message names the file and row."""
+__all__ = ['AnnotationError', 'AttributeEncoder', 'CatalogAttrDataset',
+           'VALUE_SEPARATOR', 'build_transforms', 'schema_metainfo']
 
 
 def build_transforms(pipeline):
@@ -74,70 +76,31 @@ class AttributeEncoder:
         return gt, mask
 
 
-def _split(cell) -> List[str]:
-    """CSV cell or JSON value -> list of values ('' / None / [] = missing)."""
-    if cell is None:
-        return []
-    if isinstance(cell, str):
-        return [v.strip() for v in cell.split(VALUE_SEPARATOR) if v.strip()]
-    if isinstance(cell, list):
-        return [str(v) for v in cell]
-    raise TypeError(f'expected a string or a list, got {cell!r}')
-
-
-def read_annotation_rows(ann_file: str):
-    """Yield ``(where, image, category, {attribute: [values]})`` per row.
-
-    CSV: header ``image,category,<attribute>...``, several values joined by
-    ``|``. JSON Lines: ``{"image", "category", "attributes": {...}}``.
-    """
-    if ann_file.endswith('.csv'):
-        with open(ann_file, newline='') as f:
-            reader = csv.DictReader(f)
-            if reader.fieldnames is None:
-                return
-            for col in ('image', 'category'):
-                if col not in reader.fieldnames:
-                    raise AnnotationError(
-                        f'{ann_file}:1: missing column {col!r}')
-            for row in reader:
-                where = f'{ann_file}:{reader.line_num}'
-                if None in row:
-                    raise AnnotationError(f'{where}: more cells than columns')
-                attrs = {k: _split(v) for k, v in row.items()
-                         if k not in ('image', 'category')}
-                yield where, row['image'], row['category'], attrs
-        return
-    with open(ann_file) as f:
-        for line_num, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f'{ann_file}:{line_num}'
-            try:
-                row = json.loads(line)
-                attrs = {k: _split(v)
-                         for k, v in row.get('attributes', {}).items()}
-            except (json.JSONDecodeError, TypeError, AttributeError) as e:
-                raise AnnotationError(f'{where}: malformed row ({e})') from e
-            if not isinstance(row.get('image'), str):
-                raise AnnotationError(f'{where}: no "image" path')
-            yield where, row['image'], row.get('category') or '', attrs
-
 
 @DATASETS.register_module()
 class CatalogAttrDataset(BaseDataset):
     """Fashion attribute dataset in the catalogue format.
 
+    Parsed rows are kept in an :class:`AttributeTable` (a few tens of MB
+    for 1M rows, shared by DataLoader workers), not as mmengine's
+    per-sample ``data_list``.
+
     Args:
-        ann_file (str): CSV or JSON Lines annotation file.
+        ann_file (str): CSV or JSON Lines annotation file (UTF-8, a BOM is
+            fine; format from the extension: ``.csv`` or ``.jsonl``).
         schema_file (str): JSON schema (relative paths are under
             ``data_root``).
         data_root (str): Root of ``ann_file``, ``schema_file`` and images.
         data_prefix (str | dict): Image folder, relative to ``data_root``.
         check_images (bool): Fail at load time, naming the row, when an
-            image file does not exist.
+            image file does not exist (one folder listing per folder,
+            through mmengine's file backend).
+        fallback_ann_file (str, optional): Read this one, with a warning,
+            when ``ann_file`` does not exist (the configs test on
+            ``test.csv`` and fall back to ``val.csv``).
+        backend_args (dict, optional): mmengine file backend arguments.
         **kwargs: ``mmengine.dataset.BaseDataset`` options (pipeline,
-            test_mode, lazy_init, serialize_data, indices, ...).
+            test_mode, lazy_init, indices, ...).
     """
 
     def __init__(self,
@@ -146,6 +109,8 @@ class CatalogAttrDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix='',
                  check_images: bool = True,
+                 fallback_ann_file: Optional[str] = None,
+                 backend_args: Optional[dict] = None,
                  metainfo: Optional[dict] = None,
                  pipeline=(),
                  **kwargs):
@@ -153,62 +118,138 @@ class CatalogAttrDataset(BaseDataset):
             schema_file = osp.join(data_root, schema_file)
         self.schema = AttributeSchema.from_file(schema_file)
         self.check_images = check_images
+        self.backend_args = backend_args
+        self.fallback_ann_file = fallback_ann_file
+        self.table: Optional[AttributeTable] = None
         if isinstance(data_prefix, str):
             data_prefix = dict(img_path=data_prefix)
+        kwargs.pop('serialize_data', None)  # the table is compact already
         super().__init__(
             ann_file=ann_file,
             metainfo=dict(schema_metainfo(self.schema), **(metainfo or {})),
             data_root=data_root,
             data_prefix=data_prefix,
             pipeline=build_transforms(pipeline),
+            serialize_data=False,
             **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        encoder = AttributeEncoder(self.schema.tasks)
-        cat_task = self.schema.category_task
-        img_root = self.data_prefix.get('img_path', '')
-        data_list, seen = [], {}
-        for where, image, category, attrs in read_annotation_rows(
-                self.ann_file):
-            if not image:
-                raise AnnotationError(f'{where}: empty image path')
-            if image in seen:
-                raise AnnotationError(
-                    f'{where}: duplicate image {image!r} (first at '
-                    f'{seen[image]})')
-            seen[image] = where
-            if category and category not in self.schema.categories:
-                raise AnnotationError(
-                    f'{where}: category {category!r} is not in the schema '
-                    f'{self.schema.source}')
-            if cat_task:
-                attrs[cat_task] = [category] if category else []
-            gt, mask = encoder.encode(attrs, where)
-            if cat_task and category:
-                self._check_applicable(attrs, category, where)
-            img_path = osp.join(img_root, image)
-            if self.check_images and not osp.isfile(img_path):
-                raise AnnotationError(f'{where}: image file {img_path} '
-                                      'does not exist')
-            data_list.append(dict(img_path=img_path, gt_attr=gt,
-                                  gt_attr_mask=mask))
-        if not data_list:
-            raise AnnotationError(f'{self.ann_file}: no annotation rows')
-        return data_list
+    # -- loading ----------------------------------------------------------
+    def full_init(self):
+        if self._fully_initialized:
+            return
+        self.table = self.load_table()
+        if self._indices is not None:
+            self.table = self.table.take(self._indices_list(self._indices))
+        self._fully_initialized = True
 
-    def _check_applicable(self, attrs, category, where):
-        """A labelled value must be allowed for the sample's category."""
-        allowed = self.schema.allowed_values(category)
-        for attr in self.schema.attributes:
-            values = attrs.get(attr['name'])
-            if not values:
-                continue
-            if attr['name'] not in allowed:
-                raise AnnotationError(f'{where}: attribute {attr["name"]!r} '
-                                      f'does not apply to category '
-                                      f'{category!r}')
-            bad = [v for v in values if v not in allowed[attr['name']]]
-            if bad:
+    def _indices_list(self, indices: Union[int, Sequence[int]]):
+        n = len(self.table)
+        if isinstance(indices, int):
+            return range(indices) if indices >= 0 else range(n + indices, n)
+        return [i % n for i in indices]
+
+    def _resolve_ann_file(self) -> str:
+        backend = get_file_backend(self.ann_file,
+                                   backend_args=self.backend_args)
+        if backend.exists(self.ann_file) or not self.fallback_ann_file:
+            return self.ann_file
+        fallback = self.fallback_ann_file
+        if self.data_root and not osp.isabs(fallback):
+            fallback = osp.join(self.data_root, fallback)
+        MMLogger.get_current_instance().warning(
+            f'{self.ann_file} does not exist: reading {fallback} instead. '
+            'If that is the split that picked checkpoints or calibrated '
+            'thresholds, its figures are optimistic.')
+        return fallback
+
+    def load_table(self) -> AttributeTable:
+        """Parse the annotation file; errors name ``file:line``."""
+        ann_file = self._resolve_ann_file()
+        encoder = RowEncoder(self.schema)
+        builder = AttributeTableBuilder(encoder.num_classes,
+                                        len(encoder.tasks))
+        with get_local_path(ann_file,
+                            backend_args=self.backend_args) as local:
+            for line, image, labels, mask in read_rows(ann_file, local,
+                                                       encoder):
+                builder.add(image, line, labels, mask)
+        if not len(builder):
+            raise AnnotationError(f'{ann_file}: no annotation rows')
+        table = builder.build()
+        self._check_duplicates(table, ann_file)
+        if self.check_images:
+            self._check_images(table, ann_file)
+        return table
+
+    @staticmethod
+    def _check_duplicates(table: AttributeTable, ann_file: str):
+        """Duplicate image names, found by sorting hashes (no 1M-key dict)."""
+        hashes = np.array([hash(table.image(i)) for i in range(len(table))],
+                          np.int64)
+        order = np.argsort(hashes, kind='stable')
+        same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
+        clashes = [(order[k], order[k + 1]) for k in same
+                   if table.image(order[k]) == table.image(order[k + 1])]
+        if clashes:
+            first, dup = min(clashes, key=lambda p: table.lines[p[1]])
+            raise AnnotationError(
+                f'{ann_file}:{table.lines[dup]}: duplicate image '
+                f'{table.image(dup)!r} (first at {ann_file}:'
+                f'{table.lines[first]})')
+
+    def _img_root(self) -> str:
+        return self.data_prefix.get('img_path', '')
+
+    def _check_images(self, table: AttributeTable, ann_file: str):
+        """Every image exists: one listing per folder, not one stat each."""
+        root = self._img_root()
+        backend = get_file_backend(root or '.', backend_args=self.backend_args)
+        by_folder = defaultdict(list)
+        for i in range(len(table)):
+            folder, name = osp.split(table.image(i))
+            by_folder[folder].append((name, i))
+        for folder, items in by_folder.items():
+            path = backend.join_path(root, folder) if folder else root
+            try:
+                present = set(backend.list_dir_or_file(
+                    path or '.', list_dir=False, list_file=True))
+            except (FileNotFoundError, NotADirectoryError):
+                present = set()
+            missing = [i for name, i in items if name not in present]
+            if missing:
+                i = min(missing, key=lambda k: table.lines[k])
                 raise AnnotationError(
-                    f'{where}: value(s) {bad} of {attr["name"]!r} do not '
-                    f'apply to category {category!r}')
+                    f'{ann_file}:{table.lines[i]}: image file '
+                    f'{self._img_path(table.image(i))} does not exist '
+                    f'({len(missing)} missing in {path or "."})')
+
+    def _img_path(self, image: str) -> str:
+        return osp.join(self._img_root(), image)
+
+    # -- access -----------------------------------------------------------
+    def __len__(self) -> int:
+        if not self._fully_initialized:
+            self.full_init()
+        return len(self.table)
+
+    def get_data_info(self, idx: int) -> dict:
+        table = self.table
+        idx = idx if idx >= 0 else len(table) + idx
+        return dict(img_path=self._img_path(table.image(idx)),
+                    gt_attr=table.labels(idx),
+                    gt_attr_mask=table.mask[idx].copy(), sample_idx=idx)
+
+    def load_data_list(self) -> List[dict]:
+        """Per-sample dicts (for inspection; the dataset reads the table)."""
+        if not self._fully_initialized:
+            self.full_init()
+        return [self.get_data_info(i) for i in range(len(self))]
+
+    def get_subset_(self, indices: Union[Sequence[int], int]) -> None:
+        self.full_init()
+        self.table = self.table.take(self._indices_list(indices))
+
+    def get_subset(self, indices: Union[Sequence[int], int]):
+        subset = copy.copy(self)
+        subset.get_subset_(indices)
+        return subset

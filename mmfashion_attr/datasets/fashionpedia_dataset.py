@@ -9,6 +9,7 @@ pattern, waistline). A task is *missing* for a sample when none of its
 attributes is annotated there.
 """
 import json
+import os
 import os.path as osp
 from collections import defaultdict
 from typing import List, Optional, Sequence
@@ -79,6 +80,13 @@ class FashionpediaAttrDataset(BaseDataset):
         categories (Sequence[str], optional): Garment categories to keep
             (e.g. the "level"-0 whole-body garments).
         data_prefix (str | dict): Image folder relative to ``data_root``.
+        check_images (bool): Fail at load time when an image of a sample
+            is not in the image folder (one listing of the folder).
+
+    At load time the log counts, per supercategory, the attribute labels
+    dropped because their supercategory is not a task, and the samples
+    kept although none of their attribute tasks is labelled (instance mode:
+    the category is still learnt from them).
     """
 
     def __init__(self,
@@ -88,16 +96,20 @@ class FashionpediaAttrDataset(BaseDataset):
                  categories: Optional[Sequence[str]] = None,
                  data_root: str = '',
                  data_prefix='',
+                 check_images: bool = True,
                  metainfo: Optional[dict] = None,
                  pipeline=(),
                  **kwargs):
         if mode not in ('image', 'instance'):
             raise ValueError(f"mode must be 'image' or 'instance', not {mode}")
         self.mode = mode
+        self.check_images = check_images
+        if isinstance(supercategories, str):
+            supercategories = [supercategories]
         path = ann_file if not data_root or osp.isabs(ann_file) else \
             osp.join(data_root, ann_file)
         try:
-            with open(path) as f:
+            with open(path, encoding='utf-8') as f:
                 self.coco = json.load(f)
         except json.JSONDecodeError as e:
             raise AnnotationError(f'{path}: not valid JSON ({e})') from e
@@ -125,6 +137,7 @@ class FashionpediaAttrDataset(BaseDataset):
         tasks = {t['name'] for t in self.schema.tasks}
         per_image = defaultdict(lambda: defaultdict(list))
         data_list, skipped, unlabelled = [], 0, 0
+        dropped = defaultdict(int)  # attribute labels outside the tasks
         for k, ann in enumerate(coco.get('annotations', [])):
             where = f'{src}: annotations[{k}] (id {ann.get("id")})'
             if ann.get('image_id') not in images:
@@ -138,6 +151,8 @@ class FashionpediaAttrDataset(BaseDataset):
                 attr = attrs[attr_id]
                 if attr['supercategory'] in tasks:
                     labels[attr['supercategory']].append(attr['name'])
+                else:
+                    dropped[attr['supercategory']] += 1
             category = cats.get(ann['category_id']) if 'category_id' in ann \
                 else None
             if 'category_id' in ann and category is None:
@@ -161,6 +176,7 @@ class FashionpediaAttrDataset(BaseDataset):
                 if ann.get('segmentation') else None)
             if not box or box[2] <= 0 or box[3] <= 0:
                 raise AnnotationError(f'{where}: no usable bbox/segmentation')
+            unlabelled += not labels
             labels[self.schema.category_task] = [category]
             gt, mask = encoder.encode(dict(labels), where)
             x, y, w, h = box
@@ -181,12 +197,44 @@ class FashionpediaAttrDataset(BaseDataset):
                     img_path=osp.join(self.data_prefix['img_path'],
                                       img['file_name']),
                     gt_attr=gt, gt_attr_mask=mask))
-        if skipped or unlabelled:
-            MMLogger.get_current_instance().info(
-                f'{src}: skipped {skipped} annotations (outside the chosen '
-                'categories, or without a category in instance mode) and '
-                f'{unlabelled} images with no chosen attribute')
+        self._log_counts(skipped, unlabelled, dropped)
         if not data_list:
             raise AnnotationError(f'{src}: no samples')
+        if self.check_images:
+            self._check_images(data_list)
         self.coco = None  # free the parsed JSON (large for Fashionpedia)
         return data_list
+
+    def _log_counts(self, skipped, unlabelled, dropped):
+        logger, src = MMLogger.get_current_instance(), self.ann_file
+        if dropped:
+            per_super = ', '.join(f'{k}: {v}' for k, v in sorted(
+                dropped.items()))
+            logger.info(f'{src}: dropped {sum(dropped.values())} attribute '
+                        'labels whose supercategory is not a task '
+                        f'({per_super})')
+        if skipped:
+            logger.info(f'{src}: skipped {skipped} annotations (outside the '
+                        'chosen categories, or without a category in '
+                        'instance mode)')
+        if unlabelled and self.mode == 'image':
+            logger.info(f'{src}: left out {unlabelled} images with no '
+                        'attribute of the chosen supercategories')
+        elif unlabelled:
+            logger.info(f'{src}: kept {unlabelled} instances with no '
+                        'attribute of the chosen supercategories (they '
+                        'train the category task only)')
+
+    def _check_images(self, data_list):
+        """Every sample's image is in its folder (one listing per folder)."""
+        listings = {}
+        for info in data_list:
+            folder, name = osp.split(info['img_path'])
+            if folder not in listings:
+                listings[folder] = set(os.listdir(folder or '.')) if osp.isdir(
+                    folder or '.') else None
+            if listings[folder] is None or name not in listings[folder]:
+                raise AnnotationError(
+                    f'{self.ann_file}: image {info["img_path"]} does not '
+                    f'exist (image folder {folder or "."!r}; set '
+                    'data_root / data_prefix)')

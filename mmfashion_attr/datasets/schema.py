@@ -46,6 +46,7 @@ class AttributeSchema:
         self.categories = list(categories or [])
         self.category_task = category_task if self.categories else None
         self._check_unique(self.categories, 'categories')
+        self._check_names(self.categories, 'category')
         self.attributes = [self._check_attribute(a) for a in attributes]
         self._check_unique([a['name'] for a in self.attributes],
                            'attribute names')
@@ -56,7 +57,7 @@ class AttributeSchema:
     @classmethod
     def from_file(cls, path: str) -> 'AttributeSchema':
         try:
-            with open(path) as f:
+            with open(path, encoding='utf-8-sig') as f:
                 spec = json.load(f)
         except json.JSONDecodeError as e:
             raise SchemaError(f'{path}: not valid JSON ({e})') from e
@@ -76,6 +77,16 @@ class AttributeSchema:
                 raise SchemaError(f'{self.source}: duplicate {what}: {name!r}')
             seen.add(name)
 
+    def _check_names(self, names, what):
+        """Names must survive a CSV cell round trip: non-empty strings, no
+        ``|`` (the value separator), no surrounding whitespace (stripped)."""
+        for name in names:
+            if not isinstance(name, str) or not name or name != name.strip() \
+                    or '|' in name:
+                raise SchemaError(
+                    f'{self.source}: {what} {name!r} must be a non-empty '
+                    "string without '|' or surrounding whitespace")
+
     def _check_attribute(self, attr: dict) -> dict:
         if not isinstance(attr, dict) or not attr.get('name') or \
                 not attr.get('values'):
@@ -83,6 +94,7 @@ class AttributeSchema:
                               f'and non-empty "values", got {attr!r}')
         name = attr['name']
         self._check_unique(attr['values'], f'values of {name!r}')
+        self._check_names([name] + list(attr['values']), f'{name!r} name/value')
         cats = attr.get('categories', self.categories)
         value_cats = attr.get('value_categories', {})
         for value in value_cats:

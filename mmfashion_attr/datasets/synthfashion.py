@@ -298,9 +298,13 @@ def render(truth, size, rng):
     return img
 
 
+# label streams per split (test is 3: 2 seeds the drawing)
+SPLIT_IDS = dict(train=0, val=1, test=3)
+
+
 def make_sample(seed, split, index, size):
     """(image JPEG bytes, full truth, labelled subset) of one sample."""
-    rng = np.random.default_rng([seed, 0 if split == 'train' else 1, index])
+    rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
     truth = sample_labels(rng)
     draw_rng = np.random.default_rng([seed, 2, index, len(split)])
     img = render(truth, size, draw_rng)
@@ -322,30 +326,36 @@ def _write_one(args):
     return name, labelled
 
 
-def generation_info(num_train, num_val, size, seed):
+def generation_info(num_train, num_val, size, seed, num_test=0):
     """What ``generate`` records in ``synthfashion.json``."""
     return dict(version=VERSION, num_train=num_train, num_val=num_val,
-                size=size, seed=seed)
+                num_test=num_test, size=size, seed=seed)
 
 
-def is_current(out, num_train, num_val, size=256, seed=0):
+def is_current(out, num_train, num_val, size=256, seed=0, num_test=0):
     """Whether ``out`` holds a finished generation with these arguments."""
     try:
         with open(osp.join(out, 'synthfashion.json')) as f:
             return json.load(f) == generation_info(num_train, num_val, size,
-                                                   seed)
+                                                   seed, num_test)
     except (OSError, ValueError):
         return False
 
 
-def generate(out, num_train, num_val, size=256, seed=0, workers=1):
-    """Write ``images/``, ``schema.json``, ``train.csv`` and ``val.csv``.
+def generate(out, num_train, num_val, size=256, seed=0, workers=1,
+             num_test=0):
+    """Write ``images/``, ``schema.json``, ``train.csv``, ``val.csv`` and
+    (``num_test > 0``) ``test.csv``: val picks checkpoints and calibrates
+    thresholds, test is held out for the reported figures.
 
     ``synthfashion.json`` (version and arguments) is written last, so it
     marks a finished generation.
     """
     names = [a[0] for a in ATTRIBUTES]
-    for split, num in (('train', num_train), ('val', num_val)):
+    for split, num in (('train', num_train), ('val', num_val),
+                       ('test', num_test)):
+        if not num:
+            continue
         os.makedirs(osp.join(out, 'images', split), exist_ok=True)
         jobs = [(out, seed, split, i, size) for i in range(num)]
         if workers > 1:
@@ -364,4 +374,5 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1):
     with open(osp.join(out, 'schema.json'), 'w') as f:
         json.dump(schema_dict(), f, indent=1)
     with open(osp.join(out, 'synthfashion.json'), 'w') as f:
-        json.dump(generation_info(num_train, num_val, size, seed), f)
+        json.dump(generation_info(num_train, num_val, size, seed, num_test),
+                  f)

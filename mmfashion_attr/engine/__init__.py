@@ -1,3 +1,7 @@
-from .channels_last_hook import ChannelsLastHook
+from .channels_last_hook import (ChannelsLastDistributedDataParallel,
+                                 ChannelsLastHook)
+from .exact_resume_loop import ExactResumeEpochBasedTrainLoop
+from .sync_thresholds_hook import SyncThresholdsHook
 
-__all__ = ['ChannelsLastHook']
+__all__ = ['ChannelsLastDistributedDataParallel', 'ChannelsLastHook',
+           'ExactResumeEpochBasedTrainLoop', 'SyncThresholdsHook']

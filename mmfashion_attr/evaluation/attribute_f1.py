@@ -4,7 +4,6 @@ For each attribute: precision, recall and F1 micro-averaged over its values,
 on the samples where the attribute is labelled. Optionally macro F1, mAP and
 per-value F1; single-label tasks also report accuracy.
 """
-import json
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -15,33 +14,7 @@ from mmpretrain.evaluation import AveragePrecision
 from mmpretrain.registry import METRICS
 
 from ..datasets.schema import task_slices
-
-
-def load_thresholds(thresholds) -> Union[float, Dict[str, float]]:
-    """A float, a ``{task: threshold}`` dict, or a JSON file holding one."""
-    if isinstance(thresholds, str):
-        with open(thresholds) as f:
-            return json.load(f)['thresholds']
-    return thresholds
-
-
-def threshold_for(thresholds: Union[float, Dict[str, float]],
-                  task: str) -> float:
-    """The threshold of ``task``: per-task dict (default 0.5) or one value."""
-    if isinstance(thresholds, dict):
-        return float(thresholds.get(task, 0.5))
-    return float(thresholds)
-
-
-def binarize(scores: np.ndarray, multi_label: bool, threshold: float):
-    """Scores ``(N, C)`` of one task -> bool predictions: above threshold, or
-    for single-label tasks the top value (none where every score is 0, i.e.
-    the task does not apply to the predicted category)."""
-    if multi_label:
-        return scores >= threshold
-    pred = np.zeros_like(scores, dtype=bool)
-    pred[np.arange(len(scores)), scores.argmax(1)] = scores.max(1) > 0
-    return pred
+from .thresholds import binarize, load_thresholds, threshold_for
 
 
 def prf(tp, fp, fn):
@@ -96,6 +69,11 @@ class AttributeF1(BaseMetric):
         masks = np.stack([r['mask'] for r in results])
         metrics, rows = {}, []
         tasks = self.dataset_meta['tasks']
+        if not masks.any():
+            raise ValueError(
+                f'AttributeF1: none of the {len(results)} evaluated samples '
+                'has a labelled task, so no F1 can be computed; check that '
+                'the evaluation annotation file carries labels')
         for i, (task, sl) in enumerate(zip(tasks, task_slices(tasks))):
             keep = masks[:, i]
             if not keep.any():

@@ -4,7 +4,8 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from ..datasets.schema import task_slices
-from .attribute_f1 import binarize, prf
+from .attribute_f1 import prf
+from .thresholds import binarize
 
 
 def stack_predictions(preds: Sequence[dict]):

@@ -1,4 +1,7 @@
-from .checkpoint_loading import register_checkpoint_loaders
+from .checkpoint_loading import (register_checkpoint_loaders,
+                                 trusted_checkpoints)
 from .dataloader_defaults import set_dataloader_defaults
+from .distributed import prepare_distributed
 
-__all__ = ['register_checkpoint_loaders', 'set_dataloader_defaults']
+__all__ = ['prepare_distributed', 'register_checkpoint_loaders',
+           'set_dataloader_defaults', 'trusted_checkpoints']

@@ -22,7 +22,9 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=8, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, pipeline=pipeline))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, pipeline=pipeline))
 train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
 param_scheduler = dict(T_max={epochs})
 default_hooks = dict(logger=dict(interval=1))

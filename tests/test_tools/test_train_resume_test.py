@@ -68,7 +68,7 @@ def test_inferencer_agrees_with_test_tool(trained, tmp_path, synth_root):
 
     from mmfashion_attr.apis import AttributeInferencer
     from mmfashion_attr.datasets.schema import task_slices
-    from mmfashion_attr.evaluation.attribute_f1 import binarize
+    from mmfashion_attr.evaluation.thresholds import binarize
     config, work, _ = trained
     ckpt = osp.join(work, 'epoch_3.pth')
     out = str(tmp_path / 'preds.pkl')

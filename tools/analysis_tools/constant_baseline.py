@@ -14,6 +14,7 @@ import mmfashion_attr  # noqa: F401
 from mmfashion_attr.evaluation import AttributeF1
 from mmfashion_attr.evaluation.constant_baseline import most_frequent_scores
 from mmfashion_attr.evaluation.threshold_calibration import stack_predictions
+from mmfashion_attr.evaluation.thresholds import evaluator_thresholds
 
 
 def labels(dataset_cfg):
@@ -38,7 +39,7 @@ def main():
     parser.add_argument('--preds', help='pickle from tools/test.py --out')
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
-    thresholds = cfg.get('test_evaluator', {}).get('thresholds', 0.5)
+    thresholds = evaluator_thresholds(cfg.get('test_evaluator'))
     meta, train_gts, train_masks = labels(cfg.train_dataloader.dataset)
     _, gts, masks = labels(cfg.test_dataloader.dataset)
     const = evaluate(meta, most_frequent_scores(

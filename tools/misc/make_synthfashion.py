@@ -1,9 +1,11 @@
 """Generate the embedded SynthFashion dataset in the catalogue format.
 
     python tools/misc/make_synthfashion.py --out data/synthfashion \
-        --num-train 3000 --num-val 600 --size 256 --seed 0 [--workers 2]
+        --num-train 3000 --num-val 600 --num-test 600 --size 256 --seed 0 \
+        [--workers 2]
 
-Writes images/{train,val}/*.jpg, schema.json, train.csv, val.csv and
+Writes images/{train,val,test}/*.jpg, schema.json, train.csv, val.csv,
+test.csv (held out: val picks checkpoints and calibrates thresholds) and
 synthfashion.json (generator version and arguments, written last).
 Same arguments, same bytes (the worker count does not matter).
 --if-changed skips the work when OUT already holds this generation.
@@ -19,6 +21,7 @@ def main():
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--num-train', type=int, default=3000)
     parser.add_argument('--num-val', type=int, default=600)
+    parser.add_argument('--num-test', type=int, default=600)
     parser.add_argument('--size', type=int, default=256, help='image side')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--workers', type=int, default=1)
@@ -27,13 +30,14 @@ def main():
                         'generated with these arguments')
     args = parser.parse_args()
     if args.if_changed and is_current(args.out, args.num_train,
-                                      args.num_val, args.size, args.seed):
+                                      args.num_val, args.size, args.seed,
+                                      args.num_test):
         print(f'{args.out} is up to date')
         return
     start = time.perf_counter()
     generate(args.out, args.num_train, args.num_val, args.size, args.seed,
-             args.workers)
-    total = args.num_train + args.num_val
+             args.workers, args.num_test)
+    total = args.num_train + args.num_val + args.num_test
     elapsed = time.perf_counter() - start
     print(f'wrote {total} images to {args.out} in {elapsed:.1f}s '
           f'({total / elapsed:.0f} images/s with {args.workers} worker(s))')

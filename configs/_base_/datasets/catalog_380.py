@@ -45,5 +45,11 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(**dataset, ann_file='val.csv', pipeline=test_pipeline))
 val_evaluator = dict(type='AttributeF1')
-test_dataloader = val_dataloader
+# Held out: val picks save_best and calibrates thresholds. A dataset without
+# test.csv is tested on val.csv, with a warning that figures are optimistic.
+test_dataloader = dict(
+    **loader,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(**dataset, ann_file='test.csv', fallback_ann_file='val.csv',
+                 pipeline=test_pipeline))
 test_evaluator = val_evaluator

@@ -12,7 +12,7 @@ for samples lacking a task (``MultiLabelClsHead`` then crashes). Here targets
 are one dense multi-hot tensor plus a per-task "labelled" mask, so the loss
 is a few tensor ops per task and every task is scored for every sample.
 """
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ...datasets.schema import AttributeSchema, task_slices
+from ...evaluation.thresholds import load_thresholds, threshold_for
 
 
 @MODELS.register_module()
@@ -53,7 +54,10 @@ class MultiTaskMaskedHead(BaseModule):
             labelled category) from the loss.
         mask_with_gt_category (bool): In predict, use the labelled category
             when a sample has one; otherwise the predicted category.
-        threshold (float): Score threshold for ``pred_label``.
+        thresholds (float | dict | str): Multi-label score threshold(s) for
+            ``pred_label``: one value, per task, or a calibration JSON file.
+            ``SyncThresholdsHook`` sets them from the evaluator's
+            ``AttributeF1`` so that dumps, visualisations and metrics agree.
     """
 
     def __init__(self,
@@ -68,7 +72,7 @@ class MultiTaskMaskedHead(BaseModule):
                  value_masks: bool = False,
                  mask_loss: bool = False,
                  mask_with_gt_category: bool = False,
-                 threshold: float = 0.5,
+                 thresholds: Union[float, dict, str] = 0.5,
                  init_cfg=None):
         super().__init__(init_cfg)
         schema = AttributeSchema.from_file(schema_file) if schema_file \
@@ -85,7 +89,7 @@ class MultiTaskMaskedHead(BaseModule):
             self._task(name)['loss_weight'] = weight
         self.slices = task_slices(self.tasks)
         self.num_classes = self.slices[-1].stop
-        self.threshold = threshold
+        self.thresholds = load_thresholds(thresholds)
         self.mask_loss = mask_loss
         self.mask_with_gt_category = mask_with_gt_category
         self.branches = nn.ModuleList(
@@ -169,14 +173,16 @@ class MultiTaskMaskedHead(BaseModule):
         return rows | (category < 0)[:, None]
 
     def loss(self, feats, data_samples: List[DataSample], **kwargs) -> dict:
-        logits = self(feats)
+        # float32 reductions: under fp16 autocast the mask-weight sum over
+        # batch x values overflows 65504 and the loss silently becomes 0
+        logits = self(feats).float()
         gt, labelled = self._targets(data_samples, logits.device)
         allowed = None
         if self.mask_loss:
             allowed = self._allowed_for(self._gt_category(gt, labelled))
         losses = {}
         for i, (task, sl) in enumerate(zip(self.tasks, self.slices)):
-            weight = labelled[:, i].to(logits.dtype)
+            weight = labelled[:, i].float()
             task_logits, target = logits[:, sl], gt[:, sl]
             if task['multi_label']:
                 elem = F.binary_cross_entropy_with_logits(
@@ -217,7 +223,7 @@ class MultiTaskMaskedHead(BaseModule):
 
     def predict(self, feats, data_samples=None) -> List[DataSample]:
         """Score every task for every sample, labelled or not."""
-        logits = self(feats)
+        logits = self(feats).float()  # scores leave as float32 under AMP
         category = None
         if (self.mask_with_gt_category and data_samples is not None
                 and all('gt_attr' in s for s in data_samples)):
@@ -238,8 +244,9 @@ class MultiTaskMaskedHead(BaseModule):
         for task, sl in zip(self.tasks, self.slices):
             task_score = score[sl]
             if task['multi_label']:
+                threshold = threshold_for(self.thresholds, task['name'])
                 labels.append(torch.nonzero(
-                    task_score >= self.threshold).flatten() + sl.start)
+                    task_score >= threshold).flatten() + sl.start)
             elif task_score.max() > 0:  # 0: not applicable (value masks)
                 labels.append(task_score.argmax().view(1) + sl.start)
         return torch.cat(labels) if labels else score.new_zeros(

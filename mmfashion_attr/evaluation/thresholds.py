@@ -1,0 +1,51 @@
+"""Multi-label score thresholds: one source for the metric, ``pred_label``
+(head, TTA, ``--out`` dumps, ``--show-dir``) and the inferencer."""
+import json
+from typing import Dict, Union
+
+import numpy as np
+
+Thresholds = Union[float, Dict[str, float]]
+
+
+def load_thresholds(thresholds) -> Thresholds:
+    """A float, a ``{task: threshold}`` dict, or a JSON file holding one."""
+    if isinstance(thresholds, str):
+        with open(thresholds, encoding='utf-8') as f:
+            return json.load(f)['thresholds']
+    if isinstance(thresholds, dict):
+        return {k: float(v) for k, v in thresholds.items()}
+    return float(thresholds)
+
+
+def threshold_for(thresholds: Thresholds, task: str) -> float:
+    """The threshold of ``task``: per-task dict (default 0.5) or one value."""
+    if isinstance(thresholds, dict):
+        return float(thresholds.get(task, 0.5))
+    return float(thresholds)
+
+
+def evaluator_thresholds(evaluator, default=0.5):
+    """Thresholds of the ``AttributeF1`` in an evaluator config or object
+    (a dict, a list of dicts, an ``Evaluator``); ``default`` if it has none."""
+    metrics = getattr(evaluator, 'metrics', evaluator)
+    if isinstance(metrics, dict):
+        metrics = [metrics]
+    for metric in metrics or []:
+        if isinstance(metric, dict):
+            if str(metric.get('type', '')).endswith('AttributeF1'):
+                return metric.get('thresholds', 0.5)
+        elif type(metric).__name__ == 'AttributeF1':
+            return metric.thresholds
+    return default
+
+
+def binarize(scores: np.ndarray, multi_label: bool, threshold: float):
+    """Scores ``(N, C)`` of one task -> bool predictions: above threshold, or
+    for single-label tasks the top value (none where every score is 0, i.e.
+    the task does not apply to the predicted category)."""
+    if multi_label:
+        return scores >= threshold
+    pred = np.zeros_like(scores, dtype=bool)
+    pred[np.arange(len(scores)), scores.argmax(1)] = scores.max(1) > 0
+    return pred

@@ -1,0 +1,3 @@
+from .attribute_score_tta import AverageAttrScoreTTA
+
+__all__ = ['AverageAttrScoreTTA']
