@@ -7,8 +7,10 @@ training checkpoints (``message_hub``, ``meta``). This module re-registers
 mmengine's loaders for local files and http(s) URLs so that:
 
 - pretrained weights (``init_cfg`` ``Pretrained``, URLs, plain state dicts,
-  ``load_checkpoint`` calls of any library) load with ``weights_only=True``;
-  a pickle that carries code is refused;
+  ``load_checkpoint`` calls of any library) load with ``weights_only=True``
+  (numpy arrays and scalars of plain dtypes allowed, as published
+  checkpoints carry them in ``meta``); a pickle that carries code is
+  refused;
 - full training checkpoints load with ``weights_only=False`` only inside
   :func:`trusted_checkpoints`: ``Runner.load_checkpoint`` (``--resume``,
   ``load_from``, ``tools/test.py CONFIG CKPT``) and
@@ -42,10 +44,22 @@ def trusted_checkpoints():
         _state.trusted = previous
 
 
+def _numpy_globals() -> list:
+    """numpy's array / scalar reconstructors and plain dtype classes."""
+    import numpy as np
+    core = getattr(np, '_core', None) or np.core
+    dtypes = {type(np.dtype(t)) for t in set(np.sctypeDict.values())
+              if np.dtype(t).kind != 'O'}
+    return [core.multiarray._reconstruct, core.multiarray.scalar,
+            np.ndarray, np.dtype] + sorted(dtypes, key=str)
+
+
 def _load(load, filename):
-    trusted = getattr(_state, 'trusted', False)
+    if getattr(_state, 'trusted', False):
+        return load(weights_only=False)
     try:
-        return load(weights_only=not trusted)
+        with torch.serialization.safe_globals(_numpy_globals()):
+            return load(weights_only=True)
     except pickle.UnpicklingError as e:
         raise pickle.UnpicklingError(
             f'{filename}: refused by the weights-only loader used for '

@@ -118,3 +118,39 @@ def test_converter_round_trips_through_catalogue_format(root, tmp_path):
                                       ref.get_data_info(i)['gt_attr'])
         np.testing.assert_array_equal(cat.get_data_info(i)['gt_attr_mask'],
                                       ref.get_data_info(i)['gt_attr_mask'])
+
+
+@pytest.fixture
+def log_lines(monkeypatch):
+    from mmengine.logging import MMLogger
+    lines = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'info', lines.append)
+    return lines
+
+
+def test_load_logs_dropped_labels_and_unlabelled_instances(root, log_lines):
+    coco = dict(COCO, annotations=COCO['annotations'] + [
+        dict(id=13, image_id=2, category_id=0, attribute_ids=[200],
+             bbox=[0, 0, 5, 5])])  # only an 'opening type' attribute
+    (root / 'more.json').write_text(json.dumps(coco))
+    ds = FashionpediaAttrDataset(ann_file='more.json', data_root=str(root),
+                                 supercategories=['length', 'neckline type'],
+                                 mode='instance')
+    assert len(ds) == 4
+    text = '\n'.join(log_lines)
+    assert 'dropped 3 attribute labels' in text
+    assert 'opening type: 1' in text and 'textile pattern: 2' in text
+    # the sleeve (pattern only) and the zip-up shirt keep no attribute
+    assert 'kept 2 instances with no attribute' in text
+
+
+def test_supercategories_as_a_string(root):
+    ds = FashionpediaAttrDataset(ann_file='ann.json', data_root=str(root),
+                                 supercategories='length')
+    assert [t['name'] for t in ds.metainfo['tasks']] == ['length']
+
+
+def test_wrong_image_folder_is_reported_at_load_time(root):
+    with pytest.raises(AnnotationError, match=r'image .*nope.*1.jpg does not '
+                       r'exist'):
+        build(root, data_prefix='nope')

@@ -91,3 +91,16 @@ def test_output_loads_as_catalogue(synth_root):
     assert len(ds) == 24
     with open(osp.join(synth_root, 'train.csv')) as f:
         assert next(csv.reader(f))[:2] == ['image', 'category']
+
+
+def test_test_split_is_held_out(synth_root):
+    def rows(split):
+        with open(osp.join(synth_root, f'{split}.csv')) as f:
+            return list(csv.reader(f))[1:]
+    val, test = rows('val'), rows('test')
+    assert len(test) == 7 and all(r[0].startswith('test/') for r in test)
+    # different label draws, not val's labels under other file names
+    assert [r[1:] for r in test] != [r[1:] for r in val[:7]]
+    ds = CatalogAttrDataset(ann_file='test.csv', schema_file='schema.json',
+                            data_root=synth_root, data_prefix='images')
+    assert len(ds) == 7

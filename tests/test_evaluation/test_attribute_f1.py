@@ -73,3 +73,19 @@ def test_unlabelled_samples_do_not_count():
     gt2[~mask[:, 1], 3:7] = ~gt2[~mask[:, 1], 3:7]  # garbage where missing
     assert evaluate(AttributeF1(), scores, gt2, mask)['attr/neck/f1_micro'] \
         == base['attr/neck/f1_micro']
+
+
+def test_no_labelled_task_is_an_error_not_nan():
+    scores, gt, mask = random_data(n=5)
+    with pytest.raises(ValueError, match='none of the 5 evaluated samples'):
+        evaluate(AttributeF1(), scores, gt, np.zeros_like(mask))
+
+
+def test_evaluator_thresholds_one_source():
+    from mmfashion_attr.evaluation.thresholds import evaluator_thresholds
+    assert evaluator_thresholds(dict(type='AttributeF1')) == 0.5
+    assert evaluator_thresholds([dict(type='Accuracy'), dict(
+        type='AttributeF1', thresholds=dict(neck=0.3))]) == dict(neck=0.3)
+    assert evaluator_thresholds(None, default=None) is None
+    metric = AttributeF1(thresholds=0.4)
+    assert evaluator_thresholds(type('E', (), dict(metrics=[metric]))) == 0.4

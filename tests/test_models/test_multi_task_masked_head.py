@@ -81,7 +81,7 @@ def test_all_missing_batch_is_zero_not_nan():
 
 
 def test_predict_scores_every_task_for_every_sample():
-    head = build(threshold=0.5)
+    head = build(thresholds=0.5)
     feats = (torch.randn(3, 6), )
     samples = [sample([0], [1, 0, 0]), sample([], [0, 0, 0]),
                sample([1, 3], [1, 1, 0])]
@@ -132,3 +132,45 @@ def test_value_masks_need_matching_schema(tmp_path):
         MODELS.build(dict(type='MultiTaskMaskedHead', in_channels=4,
                           tasks=TASKS, schema_file=str(path),
                           value_masks=True))
+
+
+def test_fp16_loss_does_not_overflow_to_zero():
+    # batch 128 x 520 values: the mask-weight sum (66560) exceeds fp16's
+    # 65504; reductions in float32 keep the loss at its fp32 value
+    torch.manual_seed(0)
+    head = MODELS.build(dict(type='MultiTaskMaskedHead', in_channels=8,
+                             tasks=[dict(name='big', num_classes=520)],
+                             hidden_dims=()))
+    rng = np.random.default_rng(0)
+    samples = []
+    for _ in range(128):
+        s = DataSample()
+        s.set_field((rng.random(520) < 0.1).astype(np.uint8), 'gt_attr')
+        s.set_field(np.array([True]), 'gt_attr_mask')
+        samples.append(s)
+    feats = (torch.randn(128, 8), )
+    fp32 = head.loss(feats, samples)['loss_big']
+    head_half = head.half()
+    half = head_half.loss((feats[0].half(), ), samples)['loss_big']
+    assert half.dtype == torch.float32
+    assert half.item() == pytest.approx(fp32.item(), rel=1e-2)
+    assert half.item() > 0.1
+
+
+def test_scores_are_float32_under_autocast():
+    head = build()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = head.predict((torch.randn(2, 6), ), None)
+    assert all(s.pred_score.dtype == torch.float32 for s in out)
+
+
+def test_pred_label_uses_per_task_thresholds():
+    head = build(thresholds=dict(neck=0.0, closure=1.01))
+    out = head.predict((torch.randn(2, 6), ), None)
+    for s in out:
+        labels = set(s.pred_label.tolist())
+        assert set(range(3, 7)) <= labels  # neck: every value passes 0.0
+        assert not labels & {7, 8}  # closure: none passes 1.01
+    head.thresholds = 0.5  # set by SyncThresholdsHook from the evaluator
+    score = torch.tensor([0.2, 0.7, 0.1, 0.6, 0.4, 0.5, 0.1, 0.9, 0.2])
+    assert head.labels_from_scores(score).tolist() == [1, 3, 5, 7]

@@ -2,6 +2,10 @@
 optionally beside a model's (predictions from `tools/test.py --out`).
 
     python tools/analysis_tools/constant_baseline.py CONFIG [--preds preds.pkl]
+        [--thresholds thresholds.json]
+
+Scores the config's test split (test.csv, or its fallback), with the
+thresholds of its test_evaluator unless --thresholds is given.
 """
 import argparse
 
@@ -14,7 +18,8 @@ import mmfashion_attr  # noqa: F401
 from mmfashion_attr.evaluation import AttributeF1
 from mmfashion_attr.evaluation.constant_baseline import most_frequent_scores
 from mmfashion_attr.evaluation.threshold_calibration import stack_predictions
-from mmfashion_attr.evaluation.thresholds import evaluator_thresholds
+from mmfashion_attr.evaluation.thresholds import (evaluator_thresholds,
+                                                  load_thresholds)
 
 
 def labels(dataset_cfg):
@@ -37,9 +42,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('--preds', help='pickle from tools/test.py --out')
+    parser.add_argument('--thresholds',
+                        help='a float, or a file from calibrate_thresholds.py')
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
     thresholds = evaluator_thresholds(cfg.get('test_evaluator'))
+    if args.thresholds:
+        thresholds = load_thresholds(
+            float(args.thresholds) if args.thresholds.replace(
+                '.', '', 1).isdigit() else args.thresholds)
     meta, train_gts, train_masks = labels(cfg.train_dataloader.dataset)
     _, gts, masks = labels(cfg.test_dataloader.dataset)
     const = evaluate(meta, most_frequent_scores(

@@ -23,12 +23,15 @@ from mmfashion_attr.datasets.schema import task_slices
 def convert(ann_file, out_dir, split, supercategories, categories=None):
     ds = FashionpediaAttrDataset(ann_file=ann_file,
                                  supercategories=supercategories,
-                                 categories=categories, serialize_data=False)
+                                 categories=categories, serialize_data=False,
+                                 check_images=False)  # labels only
     tasks = ds.metainfo['tasks']
     os.makedirs(out_dir, exist_ok=True)
-    with open(osp.join(out_dir, 'schema.json'), 'w') as f:
+    with open(osp.join(out_dir, 'schema.json'), 'w',
+              encoding='utf-8') as f:
         json.dump(ds.schema.to_dict(), f, indent=1)
-    with open(osp.join(out_dir, f'{split}.csv'), 'w', newline='') as f:
+    with open(osp.join(out_dir, f'{split}.csv'), 'w', newline='',
+              encoding='utf-8') as f:
         writer = csv.writer(f)
         writer.writerow(['image', 'category'] + [t['name'] for t in tasks])
         for info in ds.data_list:
