@@ -27,8 +27,8 @@ class AttributeTableBuilder:
         self.path_bytes = bytearray()
         self.path_ends = array('q')
         self.lines = array('q')
-        self.label_rows = array('q')
-        self.label_cols = array('q')
+        self.label_rows = array('i')
+        self.label_cols = array('i')
         self.mask = bytearray()
 
     def __len__(self):
@@ -47,8 +47,8 @@ class AttributeTableBuilder:
     def build(self) -> 'AttributeTable':
         n, width = len(self), (self.num_classes + 7) // 8
         packed = np.zeros((n, width), np.uint8)
-        rows = np.frombuffer(self.label_rows, np.int64)
-        cols = np.frombuffer(self.label_cols, np.int64)
+        rows = np.frombuffer(self.label_rows, np.int32)
+        cols = np.frombuffer(self.label_cols, np.int32)
         np.bitwise_or.at(packed, (rows, cols // 8),
                          (128 >> (cols % 8)).astype(np.uint8))
         ends = np.frombuffer(self.path_ends, np.int64)

@@ -184,7 +184,9 @@ class CatalogAttrDataset(BaseDataset):
     @staticmethod
     def _check_duplicates(table: AttributeTable, ann_file: str):
         """Duplicate image names, found by sorting hashes (no 1M-key dict)."""
-        hashes = np.array([hash(table.image(i)) for i in range(len(table))],
+        names = table.path_bytes.tobytes()
+        ends = table.offsets.tolist()
+        hashes = np.array([hash(names[a:b]) for a, b in zip(ends, ends[1:])],
                           np.int64)
         order = np.argsort(hashes, kind='stable')
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
@@ -201,21 +203,31 @@ class CatalogAttrDataset(BaseDataset):
         return self.data_prefix.get('img_path', '')
 
     def _check_images(self, table: AttributeTable, ann_file: str):
-        """Every image exists: one listing per folder, not one stat each."""
+        """Every image exists: one listing per folder, not one stat per
+        image, one folder's listing in memory at a time."""
         root = self._img_root()
         backend = get_file_backend(root or '.', backend_args=self.backend_args)
-        by_folder = defaultdict(list)
-        for i in range(len(table)):
-            folder, name = osp.split(table.image(i))
-            by_folder[folder].append((name, i))
-        for folder, items in by_folder.items():
-            path = backend.join_path(root, folder) if folder else root
+        names = table.path_bytes.tobytes()
+        ends = table.offsets.tolist()
+        folders, folder_of, name_start = {}, [], []
+        for a, b in zip(ends, ends[1:]):
+            cut = names.rfind(b'/', a, b) + 1 or a
+            folder_of.append(folders.setdefault(names[a:cut], len(folders)))
+            name_start.append(cut)
+        order = np.argsort(np.array(folder_of, np.int64), kind='stable')
+        bounds = np.searchsorted(np.array(folder_of, np.int64)[order],
+                                 np.arange(len(folders) + 1))
+        for folder, fid in folders.items():
+            rows = order[bounds[fid]:bounds[fid + 1]]
+            sub = folder.decode('utf-8').rstrip('/')
+            path = backend.join_path(root, sub) if sub else root
             try:
-                present = set(backend.list_dir_or_file(
-                    path or '.', list_dir=False, list_file=True))
+                present = {n.encode('utf-8') for n in backend.list_dir_or_file(
+                    path or '.', list_dir=False, list_file=True)}
             except (FileNotFoundError, NotADirectoryError):
                 present = set()
-            missing = [i for name, i in items if name not in present]
+            missing = [i for i in rows.tolist()
+                       if names[name_start[i]:ends[i + 1]] not in present]
             if missing:
                 i = min(missing, key=lambda k: table.lines[k])
                 raise AnnotationError(

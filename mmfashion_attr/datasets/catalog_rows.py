@@ -15,7 +15,10 @@ from .schema import AttributeSchema
 VALUE_SEPARATOR = '|'
 FORMATS = {'.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl',
            '.json': 'jsonl'}
-JSON_KEYS = ('image', 'category', 'attributes')
+JSON_KEYS = frozenset(('image', 'category', 'attributes'))
+
+
+Row = Tuple[int, str, List[int], bytearray]  # line, image, labels, mask
 
 
 class AnnotationError(ValueError):
@@ -60,6 +63,26 @@ class RowEncoder:
         self._allowed = {c: schema.allowed_values(c)
                          for c in schema.categories}
         self._cache: Dict[tuple, object] = {}
+
+    def encode_row(self, ann_file: str, line: int, image: str,
+                   category: str, cells) -> Row:
+        """``cells``: ``(task index, cell string or tuple of values)``."""
+        if not image:
+            raise AnnotationError(f'{ann_file}:{line}: empty image path')
+        mask = bytearray(len(self.tasks))
+        labels: List[int] = []
+        cache = self._cache
+        if category:  # an error if the schema has no such (or no) category
+            labels.extend(self.category(category, f'{ann_file}:{line}'))
+            mask[self.task_index[self.cat_task]] = 1
+        for task, cell in cells:
+            hit = cache.get((task, cell, category))  # the fast path
+            if hit is None or hit.__class__ is str:
+                hit = self.values(task, cell, category, f'{ann_file}:{line}')
+            if hit:
+                labels.extend(hit)
+                mask[task] = 1
+        return line, image, labels, mask
 
     def task(self, name: str, where: str) -> int:
         if name not in self.task_index or name == self.cat_task:
@@ -117,7 +140,6 @@ class RowEncoder:
                              for v in values}))
 
 
-Row = Tuple[int, str, List[int], bytearray]  # line, image, labels, mask
 
 
 def read_rows(ann_file: str, local_path: str,
@@ -173,14 +195,14 @@ def _csv_rows(ann_file, f, encoder) -> Iterator[Row]:
             if not row:
                 continue
             line = reader.line_num
-            where = f'{ann_file}:{line}'
             if len(row) != num_cols:
                 raise AnnotationError(
-                    f'{where}: {len(row)} cells, but the header has '
-                    f'{num_cols} columns')
-            yield _encode(encoder, where, line, row[image_col].strip(),
-                          row[cat_col].strip(),
-                          [(task, row[k]) for k, task in attrs])
+                    f'{ann_file}:{line}: {len(row)} cells, but the header '
+                    f'has {num_cols} columns')
+            yield encoder.encode_row(
+                ann_file, line, row[image_col].strip(),
+                row[cat_col].strip(),
+                [(task, row[k]) for k, task in attrs if row[k]])
     except csv.Error as e:
         raise AnnotationError(f'{ann_file}:{reader.line_num}: malformed CSV '
                               f'({e})') from e
@@ -188,10 +210,8 @@ def _csv_rows(ann_file, f, encoder) -> Iterator[Row]:
 
 def _json_values(value, where):
     """A JSON attribute value -> a cell string or a tuple of strings."""
-    if value is None:
-        return ''
-    if isinstance(value, str):
-        return value
+    if value is None or value.__class__ is str:
+        return value or ''
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise AnnotationError(f'{where}: attribute values must be a string, a '
@@ -199,11 +219,12 @@ def _json_values(value, where):
 
 
 def _unique_keys(pairs):
-    keys = [k for k, _ in pairs]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise ValueError(f'duplicate key(s) {duplicates}')
-    return dict(pairs)
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        keys = [k for k, _ in pairs]
+        raise ValueError('duplicate key(s) '
+                         f'{sorted({k for k in keys if keys.count(k) > 1})}')
+    return obj
 
 
 def _jsonl_rows(ann_file, f, encoder) -> Iterator[Row]:
@@ -217,10 +238,10 @@ def _jsonl_rows(ann_file, f, encoder) -> Iterator[Row]:
             raise AnnotationError(f'{where}: malformed row ({e})') from e
         if not isinstance(row, dict):
             raise AnnotationError(f'{where}: malformed row (not an object)')
-        unknown = sorted(set(row) - set(JSON_KEYS))
-        if unknown:
-            raise AnnotationError(f'{where}: unknown key(s) {unknown} '
-                                  f'(allowed: {list(JSON_KEYS)})')
+        if len(row.keys() - JSON_KEYS):
+            raise AnnotationError(
+                f'{where}: unknown key(s) {sorted(row.keys() - JSON_KEYS)} '
+                f'(allowed: {sorted(JSON_KEYS)})')
         image, category = row.get('image'), row.get('category') or ''
         attrs = row.get('attributes') or {}
         if not isinstance(image, str):
@@ -228,24 +249,7 @@ def _jsonl_rows(ann_file, f, encoder) -> Iterator[Row]:
         if not isinstance(category, str) or not isinstance(attrs, dict):
             raise AnnotationError(f'{where}: malformed row ("category" must '
                                   'be a string, "attributes" an object)')
-        cells = [(encoder.task(name, where), _json_values(value, where))
-                 for name, value in attrs.items()]
-        yield _encode(encoder, where, line, image.strip(), category.strip(),
-                      cells)
-
-
-def _encode(encoder: RowEncoder, where, line, image, category,
-            cells) -> Row:
-    if not image:
-        raise AnnotationError(f'{where}: empty image path')
-    mask = bytearray(len(encoder.tasks))
-    labels: List[int] = []
-    if category:  # an error if the schema has no such (or no) category
-        labels.extend(encoder.category(category, where))
-        mask[encoder.task_index[encoder.cat_task]] = 1
-    for task, cell in cells:
-        indices = encoder.values(task, cell, category, where)
-        if indices:
-            labels.extend(indices)
-            mask[task] = 1
-    return line, image, labels, mask
+        yield encoder.encode_row(
+            ann_file, line, image.strip(), category.strip(),
+            [(encoder.task(name, where), _json_values(value, where))
+             for name, value in attrs.items()])
