@@ -52,12 +52,13 @@ class AttributeTableBuilder:
         np.bitwise_or.at(packed, (rows, cols // 8),
                          (128 >> (cols % 8)).astype(np.uint8))
         ends = np.frombuffer(self.path_ends, np.int64)
+        # the arrays take over the builder's buffers (no copies)
         table = AttributeTable(
-            np.frombuffer(bytes(self.path_bytes), np.uint8),
+            np.frombuffer(self.path_bytes, np.uint8),
             np.concatenate([[0], ends]), packed,
-            np.frombuffer(bytes(self.mask), bool).reshape(n, self.num_tasks),
-            np.frombuffer(self.lines, np.int64).copy(), self.num_classes)
-        self.__init__(self.num_classes, self.num_tasks)  # free the buffers
+            np.frombuffer(self.mask, bool).reshape(n, self.num_tasks),
+            np.frombuffer(self.lines, np.int64), self.num_classes)
+        self.__init__(self.num_classes, self.num_tasks)
         return table
 
 

@@ -6,6 +6,7 @@ and ``gt_attr_mask`` (bool per task: labelled or missing).
 """
 import copy
 import os.path as osp
+from array import array
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -186,8 +187,8 @@ class CatalogAttrDataset(BaseDataset):
         """Duplicate image names, found by sorting hashes (no 1M-key dict)."""
         names = table.path_bytes.tobytes()
         ends = table.offsets.tolist()
-        hashes = np.array([hash(names[a:b]) for a, b in zip(ends, ends[1:])],
-                          np.int64)
+        hashes = np.frombuffer(array('q', (
+            hash(names[a:b]) for a, b in zip(ends, ends[1:]))), np.int64)
         order = np.argsort(hashes, kind='stable')
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
         clashes = [(order[k], order[k + 1]) for k in same
@@ -209,13 +210,14 @@ class CatalogAttrDataset(BaseDataset):
         backend = get_file_backend(root or '.', backend_args=self.backend_args)
         names = table.path_bytes.tobytes()
         ends = table.offsets.tolist()
-        folders, folder_of, name_start = {}, [], []
+        folders, folder_of, name_start = {}, array('q'), array('q')
         for a, b in zip(ends, ends[1:]):
             cut = names.rfind(b'/', a, b) + 1 or a
             folder_of.append(folders.setdefault(names[a:cut], len(folders)))
             name_start.append(cut)
-        order = np.argsort(np.array(folder_of, np.int64), kind='stable')
-        bounds = np.searchsorted(np.array(folder_of, np.int64)[order],
+        folder_of = np.frombuffer(folder_of, np.int64)
+        order = np.argsort(folder_of, kind='stable')
+        bounds = np.searchsorted(folder_of[order],
                                  np.arange(len(folders) + 1))
         for folder, fid in folders.items():
             rows = order[bounds[fid]:bounds[fid + 1]]
