@@ -25,18 +25,18 @@ class AttributeTableBuilder:
     def __init__(self, num_classes: int, num_tasks: int):
         self.num_classes, self.num_tasks = num_classes, num_tasks
         self.path_bytes = bytearray()
-        self.path_ends = array('q')
-        self.lines = array('q')
+        self.path_ends = array('q', [0])  # offsets: starts with 0
+        self.lines = array('i')
         self.label_rows = array('i')
         self.label_cols = array('i')
         self.mask = bytearray()
 
     def __len__(self):
-        return len(self.path_ends)
+        return len(self.path_ends) - 1
 
     def add(self, image: str, line: int, labels: Sequence[int],
             mask: bytes):
-        row = len(self.path_ends)
+        row = len(self.path_ends) - 1
         self.path_bytes += image.encode('utf-8')
         self.path_ends.append(len(self.path_bytes))
         self.lines.append(line)
@@ -49,15 +49,18 @@ class AttributeTableBuilder:
         packed = np.zeros((n, width), np.uint8)
         rows = np.frombuffer(self.label_rows, np.int32)
         cols = np.frombuffer(self.label_cols, np.int32)
-        np.bitwise_or.at(packed, (rows, cols // 8),
-                         (128 >> (cols % 8)).astype(np.uint8))
-        ends = np.frombuffer(self.path_ends, np.int64)
+        for k in range(0, len(rows), 1 << 20):  # small temporaries
+            r, c = rows[k:k + (1 << 20)], cols[k:k + (1 << 20)]
+            np.bitwise_or.at(packed, (r, c // 8),
+                             (128 >> (c % 8)).astype(np.uint8))
+        del rows, cols
+        self.label_rows = self.label_cols = None
         # the arrays take over the builder's buffers (no copies)
         table = AttributeTable(
             np.frombuffer(self.path_bytes, np.uint8),
-            np.concatenate([[0], ends]), packed,
+            np.frombuffer(self.path_ends, np.int64), packed,
             np.frombuffer(self.mask, bool).reshape(n, self.num_tasks),
-            np.frombuffer(self.lines, np.int64), self.num_classes)
+            np.frombuffer(self.lines, np.int32), self.num_classes)
         self.__init__(self.num_classes, self.num_tasks)
         return table
 

@@ -7,6 +7,7 @@ and ``gt_attr_mask`` (bool per task: labelled or missing).
 import copy
 import os.path as osp
 from array import array
+from itertools import islice
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -76,6 +77,14 @@ class AttributeEncoder:
             mask[self.task_index[task]] = True
         return gt, mask
 
+
+
+def _int_array(values: np.ndarray) -> array:
+    """An int64 ``array.array``: iterating it makes no lasting int objects
+    (``ndarray.tolist()`` of 1M offsets would hold ~36 MB of them)."""
+    out = array('q')
+    out.frombytes(values.astype(np.int64).tobytes())
+    return out
 
 
 @DATASETS.register_module()
@@ -185,10 +194,10 @@ class CatalogAttrDataset(BaseDataset):
     @staticmethod
     def _check_duplicates(table: AttributeTable, ann_file: str):
         """Duplicate image names, found by sorting hashes (no 1M-key dict)."""
-        names = table.path_bytes.tobytes()
-        ends = table.offsets.tolist()
+        names, ends = table.path_bytes.tobytes(), _int_array(table.offsets)
         hashes = np.frombuffer(array('q', (
-            hash(names[a:b]) for a, b in zip(ends, ends[1:]))), np.int64)
+            hash(names[a:b]) for a, b in zip(ends, islice(ends, 1, None)))),
+            np.int64)
         order = np.argsort(hashes, kind='stable')
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
         clashes = [(order[k], order[k + 1]) for k in same
@@ -208,10 +217,9 @@ class CatalogAttrDataset(BaseDataset):
         image, one folder's listing in memory at a time."""
         root = self._img_root()
         backend = get_file_backend(root or '.', backend_args=self.backend_args)
-        names = table.path_bytes.tobytes()
-        ends = table.offsets.tolist()
+        names, ends = table.path_bytes.tobytes(), _int_array(table.offsets)
         folders, folder_of, name_start = {}, array('q'), array('q')
-        for a, b in zip(ends, ends[1:]):
+        for a, b in zip(ends, islice(ends, 1, None)):
             cut = names.rfind(b'/', a, b) + 1 or a
             folder_of.append(folders.setdefault(names[a:cut], len(folders)))
             name_start.append(cut)
