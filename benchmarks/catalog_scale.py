@@ -127,7 +127,8 @@ else:
         from torch.utils.data import DataLoader
         loader = DataLoader(ds, batch_size=64, num_workers=args['workers'],
                             collate_fn=lambda b: len(b),
-                            sampler=range(0, len(ds), max(1, len(ds) // 20000)))
+                            sampler=range(0, len(ds),
+                                          max(1, len(ds) // 20000)))
         it = iter(loader)
         n = sum(next(it) for _ in range(len(loader)))
         private = []

@@ -8,8 +8,7 @@ import copy
 import os.path as osp
 from array import array
 from itertools import islice
-from collections import defaultdict
-from typing import Dict, List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -22,7 +21,7 @@ from .catalog_rows import (VALUE_SEPARATOR, AnnotationError, RowEncoder,
                            read_rows)
 from .schema import AttributeSchema
 
-__all__ = ['AnnotationError', 'AttributeEncoder', 'CatalogAttrDataset',
+__all__ = ['AnnotationError', 'CatalogAttrDataset',
            'VALUE_SEPARATOR', 'build_transforms', 'schema_metainfo']
 
 
@@ -40,43 +39,6 @@ def schema_metainfo(schema: AttributeSchema) -> dict:
     return dict(
         tasks=tasks,
         classes=[f'{t["name"]}/{c}' for t in tasks for c in t['classes']])
-
-
-class AttributeEncoder:
-    """Turns ``{task: [values]}`` into the multi-hot vector and task mask."""
-
-    def __init__(self, tasks: List[dict]):
-        self.tasks = tasks
-        self.offsets, offset = {}, 0
-        for t in tasks:
-            self.offsets[t['name']] = offset
-            offset += len(t['classes'])
-        self.num_classes = offset
-        self.index = {t['name']: {c: i for i, c in enumerate(t['classes'])}
-                      for t in tasks}
-        self.task_index = {t['name']: i for i, t in enumerate(tasks)}
-
-    def encode(self, labels: Dict[str, List[str]], where: str):
-        gt = np.zeros(self.num_classes, dtype=np.uint8)
-        mask = np.zeros(len(self.tasks), dtype=bool)
-        for task, values in labels.items():
-            if task not in self.index:
-                raise AnnotationError(f'{where}: unknown attribute {task!r}')
-            if not values:
-                continue
-            spec = self.tasks[self.task_index[task]]
-            if not spec['multi_label'] and len(values) > 1:
-                raise AnnotationError(
-                    f'{where}: {task!r} is single-label but has {values}')
-            for value in values:
-                if value not in self.index[task]:
-                    raise AnnotationError(
-                        f'{where}: unknown value {value!r} for {task!r} '
-                        f'(allowed: {spec["classes"]})')
-                gt[self.offsets[task] + self.index[task][value]] = 1
-            mask[self.task_index[task]] = True
-        return gt, mask
-
 
 
 def _int_array(values: np.ndarray) -> array:

@@ -8,7 +8,7 @@ parses in seconds. Any problem raises ``AnnotationError`` naming
 import csv
 import json
 import os.path as osp
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 from .schema import AttributeSchema
 

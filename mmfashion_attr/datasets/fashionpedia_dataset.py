@@ -12,19 +12,56 @@ import json
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
-from .catalog_dataset import (AnnotationError, AttributeEncoder,
-                              build_transforms, schema_metainfo)
+from .catalog_dataset import (AnnotationError, build_transforms,
+                              schema_metainfo)
 from .schema import AttributeSchema
 
 PAPER_SUPERCATEGORIES = ('length', 'neckline type', 'opening type',
                          'silhouette', 'textile pattern', 'waistline')
+
+
+class AttributeEncoder:
+    """Turns ``{task: [values]}`` (gathered per image or instance) into the
+    multi-hot vector and task mask."""
+
+    def __init__(self, tasks: List[dict]):
+        self.tasks = tasks
+        self.offsets, offset = {}, 0
+        for t in tasks:
+            self.offsets[t['name']] = offset
+            offset += len(t['classes'])
+        self.num_classes = offset
+        self.index = {t['name']: {c: i for i, c in enumerate(t['classes'])}
+                      for t in tasks}
+        self.task_index = {t['name']: i for i, t in enumerate(tasks)}
+
+    def encode(self, labels: Dict[str, List[str]], where: str):
+        gt = np.zeros(self.num_classes, dtype=np.uint8)
+        mask = np.zeros(len(self.tasks), dtype=bool)
+        for task, values in labels.items():
+            if task not in self.index:
+                raise AnnotationError(f'{where}: unknown attribute {task!r}')
+            if not values:
+                continue
+            spec = self.tasks[self.task_index[task]]
+            if not spec['multi_label'] and len(values) > 1:
+                raise AnnotationError(
+                    f'{where}: {task!r} is single-label but has {values}')
+            for value in values:
+                if value not in self.index[task]:
+                    raise AnnotationError(
+                        f'{where}: unknown value {value!r} for {task!r} '
+                        f'(allowed: {spec["classes"]})')
+                gt[self.offsets[task] + self.index[task][value]] = 1
+            mask[self.task_index[task]] = True
+        return gt, mask
 
 
 def segmentation_bbox(segmentation, height, width) -> List[float]:
@@ -231,8 +268,9 @@ class FashionpediaAttrDataset(BaseDataset):
         for info in data_list:
             folder, name = osp.split(info['img_path'])
             if folder not in listings:
-                listings[folder] = set(os.listdir(folder or '.')) if osp.isdir(
-                    folder or '.') else None
+                path = folder or '.'
+                listings[folder] = set(os.listdir(path)) if osp.isdir(
+                    path) else None
             if listings[folder] is None or name not in listings[folder]:
                 raise AnnotationError(
                     f'{self.ann_file}: image {info["img_path"]} does not '

@@ -94,7 +94,8 @@ class AttributeSchema:
                               f'and non-empty "values", got {attr!r}')
         name = attr['name']
         self._check_unique(attr['values'], f'values of {name!r}')
-        self._check_names([name] + list(attr['values']), f'{name!r} name/value')
+        self._check_names([name] + list(attr['values']),
+                          f'{name!r} name/value')
         cats = attr.get('categories', self.categories)
         value_cats = attr.get('value_categories', {})
         for value in value_cats:
