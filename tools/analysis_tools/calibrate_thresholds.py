@@ -1,6 +1,7 @@
 """Tune one threshold per multi-label attribute on validation predictions.
 
-    python tools/test.py CONFIG CKPT --out val_preds.pkl
+    python tools/test.py CONFIG CKPT --out val_preds.pkl \
+        --cfg-options test_dataloader.dataset.ann_file=val.csv
     python tools/analysis_tools/calibrate_thresholds.py CONFIG val_preds.pkl \
         --out thresholds.json [--default 0.5]
 
