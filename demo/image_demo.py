@@ -29,13 +29,17 @@ def main():
                         help='a float, or a file from calibrate_thresholds.py')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--device', default=None)
+    parser.add_argument('--workers', type=int, default=None,
+                        help='DataLoader workers decoding the images '
+                        '(default: up to 4 for more than one batch)')
     parser.add_argument('--quiet', action='store_true',
                         help='do not print per-image predictions')
     args = parser.parse_args()
     inferencer = AttributeInferencer(args.config, args.checkpoint,
                                      device=args.device,
                                      thresholds=args.thresholds)
-    results = inferencer(args.input, batch_size=args.batch_size)
+    results = inferencer(args.input, batch_size=args.batch_size,
+                         num_workers=args.workers)
     if args.out:
         with open(args.out, 'w') as f:
             for result in results:

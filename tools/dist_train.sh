@@ -7,15 +7,7 @@
 # repository's .venv, else python3.
 set -euo pipefail
 CONFIG=$1
-GPUS=$2
 TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$TOOLS/dist_env.sh"
-"$PYTHON" -m torch.distributed.run \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" \
-    --master_port="$PORT" \
-    "$TOOLS/train.py" \
-    "$CONFIG" \
-    --launcher pytorch "${@:3}"
+NPROC=$2
+run_torchrun "$TOOLS/train.py" "$CONFIG" --launcher pytorch "${@:3}"

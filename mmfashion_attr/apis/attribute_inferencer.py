@@ -10,8 +10,11 @@ from mmengine.dataset import default_collate
 from mmpretrain.apis.base import BaseInferencer
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
+from torch.utils.data import DataLoader
 
+from ..datasets.image_path_dataset import ImagePathDataset
 from ..datasets.schema import task_slices
+from ..datasets.transforms.loading import ImageDecodeError
 from ..utils.checkpoint_loading import trusted_checkpoints
 from ..evaluation.thresholds import (binarize, evaluator_thresholds,
                                      load_thresholds, threshold_for)
@@ -31,6 +34,23 @@ def expand_inputs(inputs) -> list:
         with open(inputs, encoding='utf-8-sig') as f:
             return [line.strip() for line in f if line.strip()]
     return [inputs]
+
+
+def format_scores(score: np.ndarray, tasks: List[dict], thresholds) -> dict:
+    """One image's flat scores -> ``attributes`` (task -> chosen values with
+    scores, best first) and ``scores`` (task -> value -> score)."""
+    result = dict(attributes={}, scores={})
+    for task, sl in zip(tasks, task_slices(tasks)):
+        task_score = score[sl]
+        chosen = binarize(task_score[None], task['multi_label'],
+                          threshold_for(thresholds, task['name']))[0]
+        result['attributes'][task['name']] = [
+            dict(value=task['classes'][k], score=round(float(task_score[k]),
+                                                       4))
+            for k in np.argsort(-task_score) if chosen[k]]
+        result['scores'][task['name']] = {
+            c: round(float(v), 4) for c, v in zip(task['classes'], task_score)}
+    return result
 
 
 class AttributeInferencer(BaseInferencer):
@@ -83,7 +103,20 @@ class AttributeInferencer(BaseInferencer):
     def _inputs_to_list(self, inputs) -> list:
         return expand_inputs(inputs)
 
-    def preprocess(self, inputs: list, batch_size: int = 1):
+    preprocess_kwargs = {'num_workers'}
+
+    def preprocess(self, inputs: list, batch_size: int = 1,
+                   num_workers: Optional[int] = None):
+        """Batches of pipeline outputs. Paths are decoded and preprocessed in
+        ``num_workers`` DataLoader workers (default: up to 4 when there is
+        more than one batch of paths; 0: in this process)."""
+        paths = all(isinstance(x, str) for x in inputs)
+        if num_workers is None:
+            num_workers = min(4, os.cpu_count() or 1) \
+                if paths and len(inputs) > batch_size else 0
+        if paths and num_workers > 0:
+            yield from self._load_in_workers(inputs, batch_size, num_workers)
+            return
 
         def to_results(item):
             if isinstance(item, np.ndarray):  # already decoded (BGR)
@@ -99,27 +132,21 @@ class AttributeInferencer(BaseInferencer):
         yield from map(default_collate, self._get_chunk_data(data,
                                                              batch_size))
 
+    def _load_in_workers(self, paths, batch_size, num_workers):
+        loader = DataLoader(ImagePathDataset(paths, self.pipeline),
+                            batch_size=batch_size, num_workers=num_workers,
+                            collate_fn=list)
+        for batch in loader:
+            for item in batch:
+                if 'error' in item:  # as in-process loading would raise
+                    raise ImageDecodeError(item['error'])
+            yield default_collate(batch)
+
     def postprocess(self, preds: List[DataSample], visualization,
                     return_datasamples: bool = False) -> list:
         if return_datasamples:
             return preds
-        results = []
-        for sample in preds:
-            score = sample.pred_score.cpu().numpy()
-            result = dict(img_path=sample.get('img_path'), attributes={},
-                          scores={})
-            for task, sl in zip(self.tasks, task_slices(self.tasks)):
-                task_score = score[sl]
-                chosen = binarize(task_score[None], task['multi_label'],
-                                  threshold_for(self.thresholds,
-                                                task['name']))[0]
-                order = np.argsort(-task_score)
-                result['attributes'][task['name']] = [
-                    dict(value=task['classes'][k],
-                         score=round(float(task_score[k]), 4))
-                    for k in order if chosen[k]]
-                result['scores'][task['name']] = {
-                    c: round(float(s), 4)
-                    for c, s in zip(task['classes'], task_score)}
-            results.append(result)
-        return results
+        return [dict(img_path=sample.get('img_path'),
+                     **format_scores(sample.pred_score.cpu().numpy(),
+                                     self.tasks, self.thresholds))
+                for sample in preds]

@@ -1,0 +1,95 @@
+"""Predict the attributes of a whole catalogue, resumably.
+
+    python tools/infer_catalog.py CONFIG CKPT (--ann FILE.csv|.jsonl |
+        --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
+        [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
+        [--launcher pytorch]
+    bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
+
+Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
+"image", "attributes", "scores"), errors-<run>-<rank>.jsonl (unreadable
+images, with the error) and report.json. A rerun predicts only the images
+not yet written: a killed run is resumed by running the same command again.
+--max-batches stops each rank after N batches (a catalogue in chunks).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.dist import (all_reduce_dict, barrier, broadcast_object_list,
+                           get_dist_info, init_dist)
+from mmengine.utils import ProgressBar
+
+import mmfashion_attr  # noqa: F401
+from mmfashion_attr.apis import AttributeInferencer
+from mmfashion_attr.apis.catalog_inference import (catalogue_images,
+                                                   infer_catalog, next_run_id)
+from mmfashion_attr.utils import prepare_distributed
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument('--ann', help='catalogue CSV / JSON Lines')
+    source.add_argument('--images', help='a folder of images (recursive)')
+    source.add_argument('--list', help='a text file, one image per line')
+    parser.add_argument('--img-prefix', default='',
+                        help='folder the --ann image names are relative to')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--thresholds', default=None,
+                        help='a float or a calibrate_thresholds.py file')
+    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--workers', type=int, default=4)
+    parser.add_argument('--max-batches', type=int, default=None)
+    parser.add_argument('--launcher', choices=['none', 'pytorch'],
+                        default='none')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if args.launcher != 'none':
+        if torch.cuda.is_available():
+            init_dist(args.launcher)
+        else:  # gloo, as tools/train.py on CPU-only machines
+            prepare_distributed(Config(dict(launcher=args.launcher)))
+    rank, world = get_dist_info()
+    device = f'cuda:{torch.cuda.current_device()}' \
+        if torch.cuda.is_available() else 'cpu'
+    thresholds = args.thresholds
+    if thresholds is not None and thresholds.replace('.', '', 1).isdigit():
+        thresholds = float(thresholds)
+    inferencer = AttributeInferencer(args.config, args.checkpoint,
+                                     device=device, thresholds=thresholds)
+    paths = catalogue_images(args.ann, args.images, args.list,
+                             args.img_prefix)
+    os.makedirs(args.out, exist_ok=True)
+    run_id = [next_run_id(args.out) if rank == 0 else None]
+    broadcast_object_list(run_id)
+    start = time.perf_counter()
+    counts = infer_catalog(
+        inferencer, paths, args.out, rank, world, run_id[0],
+        args.batch_size, args.workers, args.max_batches,
+        progress=(lambda total: ProgressBar(total).update)
+        if rank == 0 else None, sync=barrier)
+    if world > 1:
+        tensors = {k: torch.tensor(v) for k, v in counts.items()}
+        all_reduce_dict(tensors, op='sum')
+        counts = {k: int(v) for k, v in tensors.items()}
+        counts['skipped_done'] //= world  # every rank counted them
+    if rank == 0:
+        counts.update(images=len(paths), run=run_id[0], processes=world,
+                      seconds=round(time.perf_counter() - start, 1))
+        with open(osp.join(args.out, 'report.json'), 'w') as f:
+            json.dump(counts, f, indent=1)
+        print(f'\n{json.dumps(counts)}')
+
+
+if __name__ == '__main__':
+    main()
