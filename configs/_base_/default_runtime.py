@@ -22,6 +22,10 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),
 )
+# torch.compile of train_step (mmengine): `--cfg-options compile=True`, or a
+# dict of torch.compile options; no graph breaks in our model code
+# (tools/analysis_tools/graph_breaks.py)
+compile = False
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'

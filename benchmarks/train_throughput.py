@@ -1,0 +1,195 @@
+"""Training images/s through mmengine's Runner (as tools/train.py runs it)
+beside a plain PyTorch loop over the same model, optimizer and batch.
+
+    python benchmarks/train_throughput.py --config CFG [--amp]
+        [--channels-last] [--compile] [--batch-size N] [--iters N]
+        [--warmup N] [--device cpu|cuda] [--workers N]
+
+Runner: the config through tools/train.py's argument merging and
+``Runner.from_cfg``, data loading included, on SynthFashion generated at
+the config's input size (no validation, no checkpoints). Plain loop: the
+same model module and optimizer settings, one batch already in memory,
+``loss.backward(); optimizer.step()``. Prints both, their ratio, and the
+share of the Runner's iteration time spent waiting for data: where that
+share is large (e.g. 2 CPU cores shared by the loader and the model), the
+gap is the data pipeline's, not the Runner's.
+"""
+import argparse
+import importlib.util
+import os.path as osp
+import tempfile
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+from mmpretrain.registry import HOOKS, MODELS
+
+import mmfashion_attr  # noqa: F401
+from mmfashion_attr.datasets.synthfashion import generate, is_current
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@HOOKS.register_module()
+class _IterClock(Hook):
+    """Wall time per iteration and the part spent waiting for data."""
+    priority = 'LOWEST'
+
+    def __init__(self, warmup):
+        self.warmup, self.stamps, self.waits = warmup, [], []
+        self._end = None
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if self._end is not None:
+            self.waits.append(time.perf_counter() - self._end)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self._end = time.perf_counter()
+        self.stamps.append(self._end)
+
+
+def train_tool():
+    spec = importlib.util.spec_from_file_location(
+        'mmfa_train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def image_size(cfg) -> int:
+    for t in cfg.train_dataloader.dataset.pipeline:
+        if t['type'] == 'Pad':
+            return t['size'][0]
+    raise ValueError('no Pad in the train pipeline: pass --size')
+
+
+def prepare(args):
+    cfg = Config.fromfile(args.config)
+    size = args.size or image_size(cfg)
+    n = args.batch_size * (args.iters + args.warmup)
+    data = osp.join(tempfile.gettempdir(), f'mmfa_bench_synth_{size}_{n}')
+    if not is_current(data, n, 1, size=size, seed=0):
+        generate(data, n, 1, size=size, seed=0, workers=2)
+    options = {
+        'data_root': data,
+        'train_dataloader.dataset.data_root': data,
+        'train_dataloader.dataset.ann_file': 'train.csv',
+        'train_dataloader.dataset.data_prefix': 'images',
+        'train_dataloader.batch_size': args.batch_size,
+        'train_dataloader.num_workers': args.workers,
+        'train_dataloader.persistent_workers': args.workers > 0,
+        'train_dataloader.drop_last': True,
+        'model.head.schema_file': osp.join(data, 'schema.json'),
+        'model.backbone.init_cfg': None,  # nothing to download
+        'train_cfg.max_epochs': 1,
+        'default_hooks.checkpoint.interval': 10**6,
+        'default_hooks.checkpoint.save_last': False,
+        'default_hooks.checkpoint.save_best': None,
+        'default_hooks.logger.interval': 10**6,
+        'custom_hooks': [dict(type='ChannelsLastHook',
+                              enabled=args.channels_last),
+                         dict(type='_IterClock', warmup=args.warmup)],
+    }
+    if args.compile:
+        options['compile'] = True
+    if args.device == 'cpu':
+        options['env_cfg.dist_cfg.backend'] = 'gloo'
+    targs = argparse.Namespace(
+        config=args.config, work_dir=osp.join(tempfile.gettempdir(),
+                                              'mmfa_bench_work'),
+        resume=None, amp=args.amp, no_validate=True, auto_scale_lr=False,
+        no_pin_memory=args.device == 'cpu', no_persistent_workers=False,
+        cfg_options=options, launcher='none')
+    return train_tool().merge_args(cfg, targs)
+
+
+def runner_throughput(cfg, args):
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    clock = [h for h in runner.hooks if isinstance(h, _IterClock)][0]
+    stamps = clock.stamps[args.warmup - 1:]
+    total = stamps[-1] - stamps[0]
+    waits = sum(clock.waits[args.warmup - 1:])
+    return (len(stamps) - 1) * args.batch_size / total, waits / total, runner
+
+
+def plain_throughput(cfg, args, runner):
+    model = MODELS.build(cfg.model).to(args.device)
+    model.init_weights()
+    model.train()
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    opt_cfg = dict(cfg.optim_wrapper.optimizer)
+    optimizer = getattr(torch.optim, opt_cfg.pop('type'))(
+        model.parameters(), **opt_cfg)
+    batch = next(iter(runner.train_dataloader))
+    data = model.data_preprocessor(batch, True)
+    if args.channels_last:
+        data['inputs'] = data['inputs'].contiguous(
+            memory_format=torch.channels_last)
+    step = model
+    if args.compile:
+        step = torch.compile(model)
+    amp_dtype = torch.bfloat16 if args.device == 'cpu' else torch.float16
+    scaler = torch.amp.GradScaler(enabled=args.amp and args.device == 'cuda')
+
+    def iteration():
+        with torch.autocast(args.device, dtype=amp_dtype, enabled=args.amp):
+            losses = step(**data, mode='loss')
+        loss = sum(losses.values())
+        optimizer.zero_grad()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    for _ in range(args.warmup):
+        iteration()
+    if args.device == 'cuda':
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(args.iters):
+        iteration()
+    if args.device == 'cuda':
+        torch.cuda.synchronize()
+    return args.iters * args.batch_size / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', required=True)
+    parser.add_argument('--amp', action='store_true')
+    parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--compile', action='store_true')
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--size', type=int, default=None,
+                        help='image side (default: the config\'s Pad size)')
+    parser.add_argument('--device', choices=['cpu', 'cuda'],
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
+    args = parser.parse_args()
+    if args.amp and args.device == 'cpu':
+        parser.error("--amp needs --device cuda: mmengine's AmpOptimWrapper "
+                     'trains on GPUs only')
+    cfg = prepare(args)
+    ours, data_share, runner = runner_throughput(cfg, args)
+    plain = plain_throughput(cfg, args, runner)
+    flags = ' '.join(f for f, on in (('amp', args.amp), ('channels_last',
+                     args.channels_last), ('compile', args.compile)) if on)
+    print(f'\n{osp.basename(args.config)}, batch {args.batch_size}, '
+          f'{args.iters} timed iters after {args.warmup}, device '
+          f'{args.device}, {args.workers} loader workers, '
+          f'{torch.get_num_threads()} torch threads {flags}')
+    print(f'{"Runner (tools/train.py, data loading included)":<50} '
+          f'{ours:8.1f} img/s')
+    print(f'{"plain PyTorch loop (batch in memory)":<50} {plain:8.1f} img/s')
+    print(f'{"ratio Runner / plain":<50} {ours / plain:8.3f}')
+    print(f'{"Runner time waiting for data":<50} {100 * data_share:7.1f} %')
+
+
+if __name__ == '__main__':
+    main()
