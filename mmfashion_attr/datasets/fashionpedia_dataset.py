@@ -21,47 +21,30 @@ from mmpretrain.registry import DATASETS
 
 from .catalog_dataset import (AnnotationError, build_transforms,
                               schema_metainfo)
+from .catalog_rows import RowEncoder
 from .schema import AttributeSchema
 
 PAPER_SUPERCATEGORIES = ('length', 'neckline type', 'opening type',
                          'silhouette', 'textile pattern', 'waistline')
 
 
-class AttributeEncoder:
-    """Turns ``{task: [values]}`` (gathered per image or instance) into the
-    multi-hot vector and task mask."""
-
-    def __init__(self, tasks: List[dict]):
-        self.tasks = tasks
-        self.offsets, offset = {}, 0
-        for t in tasks:
-            self.offsets[t['name']] = offset
-            offset += len(t['classes'])
-        self.num_classes = offset
-        self.index = {t['name']: {c: i for i, c in enumerate(t['classes'])}
-                      for t in tasks}
-        self.task_index = {t['name']: i for i, t in enumerate(tasks)}
-
-    def encode(self, labels: Dict[str, List[str]], where: str):
-        gt = np.zeros(self.num_classes, dtype=np.uint8)
-        mask = np.zeros(len(self.tasks), dtype=bool)
-        for task, values in labels.items():
-            if task not in self.index:
-                raise AnnotationError(f'{where}: unknown attribute {task!r}')
-            if not values:
-                continue
-            spec = self.tasks[self.task_index[task]]
-            if not spec['multi_label'] and len(values) > 1:
-                raise AnnotationError(
-                    f'{where}: {task!r} is single-label but has {values}')
-            for value in values:
-                if value not in self.index[task]:
-                    raise AnnotationError(
-                        f'{where}: unknown value {value!r} for {task!r} '
-                        f'(allowed: {spec["classes"]})')
-                gt[self.offsets[task] + self.index[task][value]] = 1
-            mask[self.task_index[task]] = True
-        return gt, mask
+def encode_labels(encoder: RowEncoder, labels: Dict[str, List[str]],
+                  where: str, category: str = ''):
+    """``{task: [values]}`` gathered per image or instance (and the
+    instance's category) -> multi-hot vector and task mask, validated by the
+    catalogue format's encoder."""
+    gt = np.zeros(encoder.num_classes, dtype=np.uint8)
+    mask = np.zeros(len(encoder.tasks), dtype=bool)
+    if category:
+        gt[list(encoder.category(category, where))] = 1
+        mask[encoder.task_index[encoder.cat_task]] = True
+    for name, values in labels.items():
+        task = encoder.task(name, where)
+        indices = encoder.values(task, tuple(values), category, where)
+        if indices:
+            gt[list(indices)] = 1
+            mask[task] = True
+    return gt, mask
 
 
 def segmentation_bbox(segmentation, height, width) -> List[float]:
@@ -163,7 +146,7 @@ class FashionpediaAttrDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         coco, src = self.coco, self.ann_file
-        encoder = AttributeEncoder(self.schema.tasks)
+        encoder = RowEncoder(self.schema)
         attrs = {a['id']: a for a in coco.get('attributes', [])}
         cats = {c['id']: c['name'] for c in coco.get('categories', [])}
         images = {}
@@ -214,8 +197,7 @@ class FashionpediaAttrDataset(BaseDataset):
             if not box or box[2] <= 0 or box[3] <= 0:
                 raise AnnotationError(f'{where}: no usable bbox/segmentation')
             unlabelled += not labels
-            labels[self.schema.category_task] = [category]
-            gt, mask = encoder.encode(dict(labels), where)
+            gt, mask = encode_labels(encoder, labels, where, category)
             x, y, w, h = box
             data_list.append(dict(
                 img_path=osp.join(self.data_prefix['img_path'],
@@ -226,7 +208,8 @@ class FashionpediaAttrDataset(BaseDataset):
             for img_id, img in images.items():
                 labels = {t: sorted(set(v))
                           for t, v in per_image.get(img_id, {}).items()}
-                gt, mask = encoder.encode(labels, f'{src}: image {img_id}')
+                gt, mask = encode_labels(encoder, labels,
+                                         f'{src}: image {img_id}')
                 if not mask.any():
                     unlabelled += 1
                     continue
