@@ -12,20 +12,13 @@ import json
 from mmfashion_attr.apis import AttributeInferencer
 
 
-def parse_thresholds(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return value  # a thresholds file (or None)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='image, folder or .txt list of images')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='write results as JSON Lines')
-    parser.add_argument('--thresholds', type=parse_thresholds,
+    parser.add_argument('--thresholds',
                         help='a float, or a file from calibrate_thresholds.py')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--device', default=None)

@@ -62,11 +62,9 @@ def main():
     rank, world = get_dist_info()
     device = f'cuda:{torch.cuda.current_device()}' \
         if torch.cuda.is_available() else 'cpu'
-    thresholds = args.thresholds
-    if thresholds is not None and thresholds.replace('.', '', 1).isdigit():
-        thresholds = float(thresholds)
     inferencer = AttributeInferencer(args.config, args.checkpoint,
-                                     device=device, thresholds=thresholds)
+                                     device=device,
+                                     thresholds=args.thresholds)
     paths = catalogue_images(args.ann, args.images, args.list,
                              args.img_prefix)
     os.makedirs(args.out, exist_ok=True)

@@ -31,9 +31,14 @@ def expand_inputs(inputs) -> list:
         return sorted(osp.join(inputs, f) for f in os.listdir(inputs)
                       if f.lower().endswith(IMAGE_EXTENSIONS))
     if isinstance(inputs, str) and inputs.lower().endswith('.txt'):
-        with open(inputs, encoding='utf-8-sig') as f:
-            return [line.strip() for line in f if line.strip()]
+        return read_image_list(inputs)
     return [inputs]
+
+
+def read_image_list(path: str) -> List[str]:
+    """A list file: one image path per line (UTF-8, blank lines skipped)."""
+    with open(path, encoding='utf-8-sig') as f:
+        return [line.strip() for line in f if line.strip()]
 
 
 def format_scores(score: np.ndarray, tasks: List[dict], thresholds) -> dict:

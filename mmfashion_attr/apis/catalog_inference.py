@@ -24,7 +24,8 @@ from torch.utils.data import DataLoader
 
 from ..datasets.catalog_rows import annotation_format
 from ..datasets.image_path_dataset import ImagePathDataset
-from .attribute_inferencer import IMAGE_EXTENSIONS, format_scores
+from .attribute_inferencer import (IMAGE_EXTENSIONS, format_scores,
+                                   read_image_list)
 
 
 def catalogue_images(ann: Optional[str] = None, images: Optional[str] = None,
@@ -46,8 +47,7 @@ def catalogue_images(ann: Optional[str] = None, images: Optional[str] = None,
             found += [osp.join(folder, n) for n in files
                       if n.lower().endswith(IMAGE_EXTENSIONS)]
         return sorted(found)
-    with open(list_file, encoding='utf-8-sig') as f:
-        return [line.strip() for line in f if line.strip()]
+    return read_image_list(list_file)
 
 
 def read_done(out_dir: str) -> Dict[str, dict]:

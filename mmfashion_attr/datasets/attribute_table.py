@@ -9,6 +9,7 @@ shared by forked DataLoader workers without copies (numpy buffers have no
 per-item reference counts to touch).
 """
 from array import array
+from itertools import islice
 from typing import Sequence
 
 import numpy as np
@@ -82,6 +83,14 @@ class AttributeTable:
     def image(self, i: int) -> str:
         return self.path_bytes[self.offsets[i]:self.offsets[i + 1]].tobytes(
         ).decode('utf-8')
+
+    def path_spans(self):
+        """All image names as one ``bytes`` and an iterator of each row's
+        ``(start, end)`` in it: a 1M-row walk without ``tolist()``'s ~36 MB
+        of lasting int objects."""
+        ends = array('q')
+        ends.frombytes(self.offsets.astype(np.int64).tobytes())
+        return self.path_bytes.tobytes(), zip(ends, islice(ends, 1, None))
 
     def labels(self, i: int) -> np.ndarray:
         """uint8 multi-hot vector of row ``i``."""

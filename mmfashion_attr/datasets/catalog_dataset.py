@@ -7,7 +7,6 @@ and ``gt_attr_mask`` (bool per task: labelled or missing).
 import copy
 import os.path as osp
 from array import array
-from itertools import islice
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -39,14 +38,6 @@ def schema_metainfo(schema: AttributeSchema) -> dict:
     return dict(
         tasks=tasks,
         classes=[f'{t["name"]}/{c}' for t in tasks for c in t['classes']])
-
-
-def _int_array(values: np.ndarray) -> array:
-    """An int64 ``array.array``: iterating it makes no lasting int objects
-    (``ndarray.tolist()`` of 1M offsets would hold ~36 MB of them)."""
-    out = array('q')
-    out.frombytes(values.astype(np.int64).tobytes())
-    return out
 
 
 @DATASETS.register_module()
@@ -156,10 +147,9 @@ class CatalogAttrDataset(BaseDataset):
     @staticmethod
     def _check_duplicates(table: AttributeTable, ann_file: str):
         """Duplicate image names, found by sorting hashes (no 1M-key dict)."""
-        names, ends = table.path_bytes.tobytes(), _int_array(table.offsets)
-        hashes = np.frombuffer(array('q', (
-            hash(names[a:b]) for a, b in zip(ends, islice(ends, 1, None)))),
-            np.int64)
+        names, spans = table.path_spans()
+        hashes = np.frombuffer(array('q', (hash(names[a:b])
+                                           for a, b in spans)), np.int64)
         order = np.argsort(hashes, kind='stable')
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
         clashes = [(order[k], order[k + 1]) for k in same
@@ -179,9 +169,9 @@ class CatalogAttrDataset(BaseDataset):
         image, one folder's listing in memory at a time."""
         root = self._img_root()
         backend = get_file_backend(root or '.', backend_args=self.backend_args)
-        names, ends = table.path_bytes.tobytes(), _int_array(table.offsets)
+        names, spans = table.path_spans()
         folders, folder_of, name_start = {}, array('q'), array('q')
-        for a, b in zip(ends, islice(ends, 1, None)):
+        for a, b in spans:
             cut = names.rfind(b'/', a, b) + 1 or a
             folder_of.append(folders.setdefault(names[a:cut], len(folders)))
             name_start.append(cut)
@@ -198,8 +188,9 @@ class CatalogAttrDataset(BaseDataset):
                     path or '.', list_dir=False, list_file=True)}
             except (FileNotFoundError, NotADirectoryError):
                 present = set()
-            missing = [i for i in rows.tolist()
-                       if names[name_start[i]:ends[i + 1]] not in present]
+            ends = table.offsets[rows + 1].tolist()  # this folder's rows
+            missing = [i for i, end in zip(rows.tolist(), ends)
+                       if names[name_start[i]:end] not in present]
             if missing:
                 i = min(missing, key=lambda k: table.lines[k])
                 raise AnnotationError(

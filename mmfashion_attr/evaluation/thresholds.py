@@ -9,8 +9,13 @@ Thresholds = Union[float, Dict[str, float]]
 
 
 def load_thresholds(thresholds) -> Thresholds:
-    """A float, a ``{task: threshold}`` dict, or a JSON file holding one."""
+    """A float, a ``{task: threshold}`` dict, or a JSON file holding one
+    (strings as given on a command line: ``'0.3'`` or a file path)."""
     if isinstance(thresholds, str):
+        try:
+            return float(thresholds)
+        except ValueError:
+            pass
         with open(thresholds, encoding='utf-8') as f:
             return json.load(f)['thresholds']
     if isinstance(thresholds, dict):

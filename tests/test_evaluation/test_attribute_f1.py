@@ -89,3 +89,15 @@ def test_evaluator_thresholds_one_source():
     assert evaluator_thresholds(None, default=None) is None
     metric = AttributeF1(thresholds=0.4)
     assert evaluator_thresholds(type('E', (), dict(metrics=[metric]))) == 0.4
+
+
+def test_thresholds_from_command_line_strings(tmp_path):
+    import json
+
+    from mmfashion_attr.evaluation.thresholds import load_thresholds
+    assert load_thresholds('0.3') == 0.3
+    path = tmp_path / 'thresholds.json'
+    path.write_text(json.dumps(dict(thresholds=dict(neck=0.2))))
+    assert load_thresholds(str(path)) == dict(neck=0.2)
+    with pytest.raises(FileNotFoundError):
+        load_thresholds(str(tmp_path / 'nope.json'))

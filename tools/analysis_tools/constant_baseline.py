@@ -48,9 +48,7 @@ def main():
     cfg = Config.fromfile(args.config)
     thresholds = evaluator_thresholds(cfg.get('test_evaluator'))
     if args.thresholds:
-        thresholds = load_thresholds(
-            float(args.thresholds) if args.thresholds.replace(
-                '.', '', 1).isdigit() else args.thresholds)
+        thresholds = load_thresholds(args.thresholds)
     meta, train_gts, train_masks = labels(cfg.train_dataloader.dataset)
     _, gts, masks = labels(cfg.test_dataloader.dataset)
     const = evaluate(meta, most_frequent_scores(
