@@ -32,6 +32,7 @@ setup(
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt') +
     read_requirements('mminstall.txt'),
-    extras_require=dict(tests=read_requirements('tests.txt')),
+    extras_require=dict(tests=read_requirements('tests.txt'),
+                        deploy=read_requirements('deploy.txt')),
     license='Apache-2.0',
 )

@@ -24,7 +24,8 @@ import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
-from mmpretrain.registry import HOOKS, MODELS
+from mmpretrain.apis import get_model
+from mmpretrain.registry import HOOKS
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.datasets.synthfashion import generate, is_current
@@ -117,7 +118,8 @@ def runner_throughput(cfg, args):
 
 
 def plain_throughput(cfg, args, runner):
-    model = MODELS.build(cfg.model).to(args.device)
+    model = get_model(cfg).to(args.device)  # as the Runner: top-level
+    # data_preprocessor (mean, std, to_rgb) merged into the model
     model.init_weights()
     model.train()
     if args.channels_last:

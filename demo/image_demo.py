@@ -2,6 +2,7 @@
 
     python demo/image_demo.py INPUT CONFIG CHECKPOINT [--out results.jsonl]
         [--thresholds FILE_OR_FLOAT] [--batch-size 16] [--device cuda]
+        [--backend onnxruntime]   # CHECKPOINT: a pytorch2onnx.py file
 
 INPUT: an image, a folder of images or a .txt file listing image paths.
 Prints each image's predicted values with scores; --out writes JSON Lines.
@@ -16,7 +17,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='image, folder or .txt list of images')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file (.onnx with '
+                        '--backend onnxruntime)')
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
+                        default='pytorch')
     parser.add_argument('--out', help='write results as JSON Lines')
     parser.add_argument('--thresholds',
                         help='a float, or a file from calibrate_thresholds.py')
@@ -30,7 +34,8 @@ def main():
     args = parser.parse_args()
     inferencer = AttributeInferencer(args.config, args.checkpoint,
                                      device=args.device,
-                                     thresholds=args.thresholds)
+                                     thresholds=args.thresholds,
+                                     backend=args.backend)
     results = inferencer(args.input, batch_size=args.batch_size,
                          num_workers=args.workers)
     if args.out:

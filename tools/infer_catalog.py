@@ -3,7 +3,7 @@
     python tools/infer_catalog.py CONFIG CKPT (--ann FILE.csv|.jsonl |
         --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
         [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
-        [--launcher pytorch]
+        [--launcher pytorch] [--backend onnxruntime]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
 
 Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
@@ -11,6 +11,7 @@ Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
 images, with the error) and report.json. A rerun predicts only the images
 not yet written: a killed run is resumed by running the same command again.
 --max-batches stops each rank after N batches (a catalogue in chunks).
+--backend onnxruntime: CKPT is a tools/deployment/pytorch2onnx.py file.
 """
 import argparse
 import json
@@ -47,6 +48,8 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-batches', type=int, default=None)
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
+                        default='pytorch')
     parser.add_argument('--launcher', choices=['none', 'pytorch'],
                         default='none')
     return parser.parse_args()
@@ -64,7 +67,8 @@ def main():
         if torch.cuda.is_available() else 'cpu'
     inferencer = AttributeInferencer(args.config, args.checkpoint,
                                      device=device,
-                                     thresholds=args.thresholds)
+                                     thresholds=args.thresholds,
+                                     backend=args.backend)
     paths = catalogue_images(args.ann, args.images, args.list,
                              args.img_prefix)
     os.makedirs(args.out, exist_ok=True)

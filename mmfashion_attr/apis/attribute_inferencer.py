@@ -58,13 +58,33 @@ def format_scores(score: np.ndarray, tasks: List[dict], thresholds) -> dict:
     return result
 
 
+def test_pipeline(cfg: Config) -> Compose:
+    """The config's test pipeline (loading to packing)."""
+    return Compose([TRANSFORMS.build(t)
+                    for t in cfg.test_dataloader.dataset.pipeline])
+
+
+def model_tasks(model) -> List[dict]:
+    """Tasks (name, multi_label, classes) in score order: the checkpoint's
+    dataset meta, else the head's (value names then are indices)."""
+    meta = getattr(model, 'dataset_meta', None) or {}
+    if 'tasks' in meta:
+        return meta['tasks']
+    return [dict(name=t['name'], multi_label=t['multi_label'],
+                 classes=t.get('classes', [str(i) for i in range(
+                     t['num_classes'])])) for t in model.head.tasks]
+
+
 class AttributeInferencer(BaseInferencer):
     """Predict every attribute of fashion images.
 
     Args:
         model (str | Config): Config file (or object) of a trained model.
-        pretrained (str): Its checkpoint.
+        pretrained (str): Its checkpoint, or with ``backend='onnxruntime'``
+            a file from ``tools/deployment/pytorch2onnx.py``.
         device (str, optional): e.g. ``'cuda'``; default CPU or as given.
+        backend (str): ``'pytorch'`` or ``'onnxruntime'`` (the config then
+            gives only the test pipeline and the default thresholds).
         thresholds (float | dict | str, optional): Multi-label thresholds:
             one value, per task, or a file from
             ``tools/analysis_tools/calibrate_thresholds.py``. Default: those of
@@ -83,27 +103,32 @@ class AttributeInferencer(BaseInferencer):
     """
 
     def __init__(self, model: Union[str, Config], pretrained: str,
-                 device: Optional[str] = None, thresholds=None, **kwargs):
-        with trusted_checkpoints():  # a full training checkpoint
-            super().__init__(model, pretrained, device, **kwargs)
+                 device: Optional[str] = None, thresholds=None,
+                 backend: str = 'pytorch', **kwargs):
+        if backend == 'onnxruntime':
+            from ..deployment import OnnxRuntimeModel
+            self.config = model if isinstance(model, Config) else \
+                Config.fromfile(model)
+            self.model = OnnxRuntimeModel(pretrained, device)
+            self.pipeline = self._init_pipeline(self.config)
+            self.visualizer = None
+            self.tasks = self.model.tasks
+        elif backend == 'pytorch':
+            with trusted_checkpoints():  # a full training checkpoint
+                super().__init__(model, pretrained, device, **kwargs)
+            self.tasks = model_tasks(self.model)
+        else:
+            raise ValueError(f"backend {backend!r}: 'pytorch' or "
+                             "'onnxruntime'")
         if thresholds is None:
             thresholds = evaluator_thresholds(
                 self.config.get('test_evaluator'))
         self.thresholds = load_thresholds(thresholds)
-        self.model.head.thresholds = self.thresholds  # pred_label agrees
-        self.tasks = self._tasks()
-
-    def _tasks(self) -> List[dict]:
-        meta = getattr(self.model, 'dataset_meta', None) or {}
-        if 'tasks' in meta:
-            return meta['tasks']
-        return [dict(name=t['name'], multi_label=t['multi_label'],
-                     classes=t.get('classes', [str(i) for i in range(
-                         t['num_classes'])])) for t in self.model.head.tasks]
+        if backend == 'pytorch':
+            self.model.head.thresholds = self.thresholds  # pred_label agrees
 
     def _init_pipeline(self, cfg: Config) -> Callable:
-        return Compose([TRANSFORMS.build(t)
-                        for t in cfg.test_dataloader.dataset.pipeline])
+        return test_pipeline(cfg)
 
     def _inputs_to_list(self, inputs) -> list:
         return expand_inputs(inputs)

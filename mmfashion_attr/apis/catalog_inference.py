@@ -87,6 +87,7 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
     has read what is done, before any writes; ``progress(total)`` returns a
     per-batch ``update(n)``. Returns this rank's counts.
     """
+    os.makedirs(out_dir, exist_ok=True)
     done = read_done(out_dir)
     todo = [p for p in paths if p not in done][rank::world_size]
     if sync is not None:

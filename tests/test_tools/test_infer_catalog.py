@@ -18,13 +18,13 @@ from tests.test_tools.test_train_resume_test import run
 @pytest.fixture(scope='module')
 def setup(synth_root, tmp_path_factory):
     from mmengine.config import Config
-    from mmpretrain.registry import MODELS
+    from mmpretrain.apis import get_model
 
     import mmfashion_attr  # noqa: F401
     tmp = tmp_path_factory.mktemp('infer')
     config = write_tiny_config(tmp / 'tiny.py', synth_root)
     torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(config).model)
+    model = get_model(Config.fromfile(config))
     model.init_weights()
     ckpt = str(tmp / 'weights.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
