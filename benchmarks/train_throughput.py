@@ -3,7 +3,7 @@ beside a plain PyTorch loop over the same model, optimizer and batch.
 
     python benchmarks/train_throughput.py --config CFG [--amp]
         [--channels-last] [--compile] [--batch-size N] [--iters N]
-        [--warmup N] [--device cpu|cuda] [--workers N]
+        [--warmup N] [--device cpu|cuda] [--workers N] [--in-memory-data]
 
 Runner: the config through tools/train.py's argument merging and
 ``Runner.from_cfg``, data loading included, on SynthFashion generated at
@@ -12,9 +12,12 @@ same model module and optimizer settings, one batch already in memory,
 ``loss.backward(); optimizer.step()``. Prints both, their ratio, and the
 share of the Runner's iteration time spent waiting for data: where that
 share is large (e.g. 2 CPU cores shared by the loader and the model), the
-gap is the data pipeline's, not the Runner's.
+gap is the data pipeline's, not the Runner's. --in-memory-data serves the
+Runner one batch decoded in advance, in the main process: what is left of
+the gap is then the Runner's own overhead.
 """
 import argparse
+import copy
 import importlib.util
 import os.path as osp
 import tempfile
@@ -25,10 +28,11 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.apis import get_model
-from mmpretrain.registry import HOOKS
+from mmpretrain.registry import DATASETS, HOOKS
+from torch.utils.data import Dataset
 
 import mmfashion_attr  # noqa: F401
-from mmfashion_attr.datasets.synthfashion import generate, is_current
+from common import pipeline_size, synthfashion_at
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -52,6 +56,23 @@ class _IterClock(Hook):
         self.stamps.append(self._end)
 
 
+@DATASETS.register_module()
+class _CachedItems(Dataset):
+    """``dataset``'s first ``num_items`` samples, decoded once and served
+    round-robin: the Runner without the cost of data loading."""
+
+    def __init__(self, dataset: dict, num_items: int):
+        self.dataset = DATASETS.build(dataset)
+        self.metainfo = self.dataset.metainfo
+        self.items = [self.dataset[i] for i in range(num_items)]
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, index):
+        return copy.deepcopy(self.items[index % len(self.items)])
+
+
 def train_tool():
     spec = importlib.util.spec_from_file_location(
         'mmfa_train_tool', osp.join(ROOT, 'tools', 'train.py'))
@@ -60,20 +81,10 @@ def train_tool():
     return tool
 
 
-def image_size(cfg) -> int:
-    for t in cfg.train_dataloader.dataset.pipeline:
-        if t['type'] == 'Pad':
-            return t['size'][0]
-    raise ValueError('no Pad in the train pipeline: pass --size')
-
-
 def prepare(args):
     cfg = Config.fromfile(args.config)
-    size = args.size or image_size(cfg)
-    n = args.batch_size * (args.iters + args.warmup)
-    data = osp.join(tempfile.gettempdir(), f'mmfa_bench_synth_{size}_{n}')
-    if not is_current(data, n, 1, size=size, seed=0):
-        generate(data, n, 1, size=size, seed=0, workers=2)
+    size = args.size or pipeline_size(cfg.train_dataloader.dataset.pipeline)
+    data = synthfashion_at(size, args.batch_size * (args.iters + args.warmup))
     options = {
         'data_root': data,
         'train_dataloader.dataset.data_root': data,
@@ -104,7 +115,13 @@ def prepare(args):
         resume=None, amp=args.amp, no_validate=True, auto_scale_lr=False,
         no_pin_memory=args.device == 'cpu', no_persistent_workers=False,
         cfg_options=options, launcher='none')
-    return train_tool().merge_args(cfg, targs)
+    cfg = train_tool().merge_args(cfg, targs)
+    if args.in_memory_data:
+        cfg.train_dataloader.dataset = dict(
+            type='_CachedItems', dataset=cfg.train_dataloader.dataset,
+            num_items=args.batch_size)
+        cfg.train_dataloader.update(num_workers=0, persistent_workers=False)
+    return cfg
 
 
 def runner_throughput(cfg, args):
@@ -169,6 +186,9 @@ def main():
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--in-memory-data', action='store_true',
+                        help="the Runner's loader serves one batch decoded "
+                        'in advance (no workers): its own overhead only')
     parser.add_argument('--size', type=int, default=None,
                         help='image side (default: the config\'s Pad size)')
     parser.add_argument('--device', choices=['cpu', 'cuda'],
@@ -182,11 +202,15 @@ def main():
     plain = plain_throughput(cfg, args, runner)
     flags = ' '.join(f for f, on in (('amp', args.amp), ('channels_last',
                      args.channels_last), ('compile', args.compile)) if on)
+    loading = 'one batch decoded in advance' if args.in_memory_data \
+        else f'{args.workers} loader workers'
     print(f'\n{osp.basename(args.config)}, batch {args.batch_size}, '
           f'{args.iters} timed iters after {args.warmup}, device '
-          f'{args.device}, {args.workers} loader workers, '
+          f'{args.device}, {loading}, '
           f'{torch.get_num_threads()} torch threads {flags}')
-    print(f'{"Runner (tools/train.py, data loading included)":<50} '
+    what = 'data in memory' if args.in_memory_data else \
+        'data loading included'
+    print(f'{f"Runner (tools/train.py, {what})":<50} '
           f'{ours:8.1f} img/s')
     print(f'{"plain PyTorch loop (batch in memory)":<50} {plain:8.1f} img/s')
     print(f'{"ratio Runner / plain":<50} {ours / plain:8.3f}')

@@ -1,4 +1,4 @@
-"""Export a trained attribute classifier to ONNX and check it against PyTorch."""
+"""Export a trained attribute classifier to ONNX; compare it with PyTorch."""
 import json
 from typing import Sequence
 

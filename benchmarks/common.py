@@ -1,0 +1,24 @@
+"""What the benchmark scripts share: the input size a pipeline gives and
+SynthFashion images at that size (generated once, under the temp folder)."""
+import os.path as osp
+import tempfile
+
+from mmfashion_attr.datasets.synthfashion import generate, is_current
+
+
+def pipeline_size(pipeline) -> int:
+    """The side of the square images a pipeline pads to."""
+    for t in pipeline:
+        if t['type'] == 'Pad':
+            return t['size'][0]
+    raise ValueError('no Pad in the pipeline: pass --size')
+
+
+def synthfashion_at(size: int, num_images: int) -> str:
+    """A SynthFashion folder with ``num_images`` training JPEGs of ``size``
+    px (and one val image), reused while its arguments match."""
+    data = osp.join(tempfile.gettempdir(),
+                    f'mmfa_bench_synth_{size}_{num_images}')
+    if not is_current(data, num_images, 1, size=size, seed=0):
+        generate(data, num_images, 1, size=size, seed=0, workers=2)
+    return data
