@@ -22,6 +22,11 @@ def task_slices(tasks: List[dict]) -> List[slice]:
     return slices
 
 
+# Optional per-attribute groups (Parekh & Shaik 2023, Table 2): the region of
+# the garment an attribute covers, and how fine its values are.
+GROUPS = dict(roi=('small', 'large'), granularity=('coarse', 'fine'))
+
+
 class SchemaError(ValueError):
     """A malformed schema file."""
 
@@ -33,16 +38,22 @@ class AttributeSchema:
         attributes (list[dict]): ``name``, ``values`` and optionally
             ``multi_label`` (default True), ``categories`` (the categories
             the attribute applies to; default all) and ``value_categories``
-            (value -> categories it applies to).
+            (value -> categories it applies to), ``roi`` (``'small'`` /
+            ``'large'``) and ``granularity`` (``'coarse'`` / ``'fine'``).
         categories (list[str], optional): Product categories.
         category_task (str): Name of the category task.
+        category_groups (dict, optional): ``roi`` / ``granularity`` of the
+            category task.
         source (str): Where the schema came from, for error messages.
     """
 
     def __init__(self, attributes: List[dict],
                  categories: Optional[List[str]] = None,
-                 category_task: str = 'category', source: str = '<dict>'):
+                 category_task: str = 'category', source: str = '<dict>',
+                 category_groups: Optional[dict] = None):
         self.source = source
+        self.category_groups = self._check_groups(category_groups or {},
+                                                  category_task)
         self.categories = list(categories or [])
         self.category_task = category_task if self.categories else None
         self._check_unique(self.categories, 'categories')
@@ -64,11 +75,36 @@ class AttributeSchema:
         if not isinstance(spec, dict) or 'attributes' not in spec:
             raise SchemaError(f'{path}: expected an object with "attributes"')
         return cls(spec['attributes'], spec.get('categories'),
-                   spec.get('category_task', 'category'), source=path)
+                   spec.get('category_task', 'category'), source=path,
+                   category_groups=spec.get('category_groups'))
 
     def to_dict(self) -> dict:
-        return dict(category_task=self.category_task or 'category',
+        spec = dict(category_task=self.category_task or 'category',
                     categories=self.categories, attributes=self.attributes)
+        if self.category_groups:
+            spec['category_groups'] = self.category_groups
+        return spec
+
+    def _check_groups(self, spec: dict, name: str) -> dict:
+        """The ``roi`` / ``granularity`` entries of ``spec``, checked."""
+        groups = {}
+        for key, allowed in GROUPS.items():
+            if key in spec:
+                if spec[key] not in allowed:
+                    raise SchemaError(f'{self.source}: {name!r} has {key} '
+                                      f'{spec[key]!r}; expected one of '
+                                      f'{list(allowed)}')
+                groups[key] = spec[key]
+        return groups
+
+    def task_groups(self) -> Dict[str, dict]:
+        """Task name -> its ``roi`` / ``granularity`` (those given)."""
+        groups = {}
+        if self.category_task:
+            groups[self.category_task] = dict(self.category_groups)
+        for a in self.attributes:
+            groups[a['name']] = {k: a[k] for k in GROUPS if k in a}
+        return groups
 
     def _check_unique(self, names, what):
         seen = set()
@@ -110,7 +146,8 @@ class AttributeSchema:
                     multi_label=bool(attr.get('multi_label', True)),
                     categories=list(cats),
                     value_categories={k: list(v)
-                                      for k, v in value_cats.items()})
+                                      for k, v in value_cats.items()},
+                    **self._check_groups(attr, name))
 
     @property
     def tasks(self) -> List[dict]:

@@ -34,7 +34,7 @@ COLORS = {'black': (30, 30, 34), 'white': (236, 236, 232),
 SKIN = (224, 182, 150)
 STITCH = (200, 120, 30)  # jeans' topstitching, unlike every fabric colour
 # bump when the images or labels for a given seed change (see generate())
-VERSION = 2
+VERSION = 3  # 3: roi / granularity in the schema
 
 # name, values, multi_label, categories, value_categories, missing rate
 ATTRIBUTES = [
@@ -62,14 +62,36 @@ ATTRIBUTES = [
 ]
 
 
+# roi / granularity of each task, as Parekh & Shaik 2023, Table 2 groups
+# theirs: whole-garment properties are large-ROI, details drawn in a few
+# pixels (neck, cuffs, buttons, rips) small-ROI; fine: values told apart by
+# shape details.
+GROUPS = {
+    'category': ('large', 'coarse'),
+    'color': ('large', 'coarse'),
+    'pattern': ('large', 'fine'),
+    'length': ('large', 'coarse'),
+    'sleeve_length': ('small', 'coarse'),
+    'neck_type': ('small', 'fine'),
+    'sleeve_style': ('small', 'fine'),
+    'closure': ('small', 'coarse'),
+    'distressed': ('small', 'coarse'),
+}
+
+
 def schema_dict():
     """The SynthFashion schema in the catalogue format."""
+    def groups(name):
+        return dict(zip(('roi', 'granularity'), GROUPS[name]))
+
     return dict(
         category_task='category',
         categories=list(CATEGORY_FREQ),
+        category_groups=groups('category'),
         attributes=[
             dict(name=n, values=v, multi_label=m, categories=list(c),
-                 value_categories={k: list(x) for k, x in vc.items()})
+                 value_categories={k: list(x) for k, x in vc.items()},
+                 **groups(n))
             for n, v, m, c, vc, _ in ATTRIBUTES
         ])
 

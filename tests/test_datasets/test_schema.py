@@ -45,3 +45,20 @@ def test_schema_not_json(tmp_path):
     path.write_text('{')
     with pytest.raises(SchemaError, match='not valid JSON'):
         AttributeSchema.from_file(str(path))
+
+
+def test_roi_and_granularity_groups(tmp_path):
+    from mmfashion_attr.datasets.synthfashion import schema_dict
+    path = tmp_path / 'schema.json'
+    path.write_text(json.dumps(schema_dict()))
+    schema = AttributeSchema.from_file(str(path))
+    groups = schema.task_groups()
+    assert groups['category'] == dict(roi='large', granularity='coarse')
+    assert groups['neck_type'] == dict(roi='small', granularity='fine')
+    assert {g['roi'] for g in groups.values()} == {'small', 'large'}
+    assert {g['granularity'] for g in groups.values()} == {'coarse', 'fine'}
+    assert schema.to_dict()['attributes'][0]['roi'] == 'large'  # round trip
+    with pytest.raises(SchemaError, match="'pattern' has roi 'medium'"):
+        AttributeSchema([dict(name='pattern', values=['a'], roi='medium')])
+    plain = AttributeSchema([dict(name='pattern', values=['a'])])
+    assert plain.task_groups() == {'pattern': {}}

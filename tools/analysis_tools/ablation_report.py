@@ -1,0 +1,153 @@
+"""Train (or read) several configs x seeds, then report per-attribute micro
+F1 grouped by granularity and ROI, as the paper's Table 1, and a chart.
+
+    python tools/analysis_tools/ablation_report.py CONFIG [CONFIG ...]
+        --work-dir work_dirs/ablation [--seeds 0 1 2] [--baseline NAME]
+        [--no-train] [--cfg-options ...] [--out report.md] [--chart gains.png]
+
+Each run lives in WORK_DIR/<config name>/seed<k>/: tools/train.py with
+randomness.seed=k, then tools/test.py of its last checkpoint on the test
+split; its metrics are kept in test_metrics.json. Runs with that file are
+read, not repeated, so an interrupted report resumes where it stopped.
+The first config is the baseline unless --baseline names another. Groups
+come from the schema's roi / granularity fields (docs/dataset_formats.md);
+any config set and schema with them works.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+import numpy as np
+from mmengine.config import Config
+
+import mmfashion_attr  # noqa: F401
+from mmfashion_attr.datasets import AttributeSchema
+from mmfashion_attr.evaluation.ablation_table import (group_gains,
+                                                      group_tasks,
+                                                      markdown_table)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def task_f1(metrics: dict) -> dict:
+    """``attr/<task>/f1_micro`` entries -> task -> F1."""
+    return {k.split('/')[1]: v for k, v in metrics.items()
+            if k.startswith('attr/') and k.endswith('/f1_micro')
+            and not k.startswith('attr/mean_')}
+
+
+def run_once(config, work, seed, options, log):
+    """Train and test one config with one seed; metrics to work."""
+    def call(args):
+        with open(log, 'a') as f:
+            subprocess.run([sys.executable, *args], cwd=ROOT, check=True,
+                           stdout=f, stderr=subprocess.STDOUT)
+
+    opts = [f'randomness.seed={seed}', *options]
+    call(['tools/train.py', config, '--work-dir', work,
+          '--cfg-options', *opts])
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        ckpt = f.read().strip()
+    call(['tools/test.py', config, ckpt, '--work-dir',
+          osp.join(work, 'test'), '--cfg-options', *options])
+    results = sorted(glob.glob(osp.join(work, 'test', '*', '*.json')))
+    with open(results[-1]) as f:
+        metrics = json.load(f)
+    with open(osp.join(work, 'test_metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=1)
+
+
+def collect(args) -> dict:
+    """name -> seed -> task -> F1, training what is missing."""
+    results, total = {}, len(args.configs) * len(args.seeds)
+    k = 0
+    for config in args.configs:
+        name = osp.splitext(osp.basename(config))[0]
+        results[name] = {}
+        for seed in args.seeds:
+            k += 1
+            work = osp.join(args.work_dir, name, f'seed{seed}')
+            done = osp.join(work, 'test_metrics.json')
+            start = time.time()
+            if osp.exists(done):
+                state = 'done before'
+            elif args.no_train:
+                sys.exit(f'{done} is missing (--no-train)')
+            else:
+                os.makedirs(work, exist_ok=True)
+                run_once(config, work, seed, args.cfg_options or [],
+                         osp.join(work, 'report_run.log'))
+                state = f'trained and tested in {time.time() - start:.0f} s'
+            with open(done) as f:
+                results[name][seed] = task_f1(json.load(f))
+            mean = np.mean(list(results[name][seed].values()))
+            print(f'[{k}/{total}] {name} seed {seed}: {state}, mean micro F1 '
+                  f'{mean:.4f}', flush=True)
+    return results
+
+
+def schema_groups(config, options) -> dict:
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(dict(o.split('=', 1) for o in options))
+    return AttributeSchema.from_file(cfg.model.head.schema_file).task_groups()
+
+
+def draw_chart(results, groups_of_tasks, baseline, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    groups = group_tasks(groups_of_tasks,
+                         list(next(iter(results[baseline].values()))))
+    gains = group_gains(results, baseline, groups)
+    approaches = [a for a in results if a != baseline]
+    width = 0.8 / max(len(approaches), 1)
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(groups), 3.6))
+    for i, approach in enumerate(approaches):
+        means, stds = zip(*(gains[approach][g] for g, _ in groups))
+        xs = np.arange(len(groups)) + (i - (len(approaches) - 1) / 2) * width
+        ax.bar(xs, means, width, yerr=stds, capsize=2, label=approach)
+    ax.axhline(0, color='black', linewidth=0.8)
+    ax.set_xticks(np.arange(len(groups)))
+    ax.set_xticklabels([f'{g[0]}\n{g[1]} ROI' for g, _ in groups])
+    ax.set_ylabel(f'micro F1 gain over\n{baseline}')
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--work-dir', required=True)
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--baseline', help='config name (default: first)')
+    parser.add_argument('--no-train', action='store_true',
+                        help='only read finished runs')
+    parser.add_argument('--cfg-options', nargs='+', default=None,
+                        help='key=value for every train and test run')
+    parser.add_argument('--out', help='write the Markdown tables here')
+    parser.add_argument('--chart', help='write a PNG of the group gains')
+    args = parser.parse_args()
+    results = collect(args)
+    baseline = args.baseline or next(iter(results))
+    if baseline not in results:
+        sys.exit(f'--baseline {baseline} is not one of {list(results)}')
+    task_groups = schema_groups(args.configs[0], args.cfg_options)
+    table = markdown_table(results, task_groups, baseline)
+    print('\n' + table)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(table)
+    if args.chart:
+        draw_chart(results, task_groups, baseline, args.chart)
+        print(f'chart: {args.chart}')
+
+
+if __name__ == '__main__':
+    main()
