@@ -1,0 +1,149 @@
+"""Where the model looks for one attribute: a Grad-CAM map over the image.
+
+    python tools/visualization/vis_attr_cam.py IMAGE CONFIG CKPT
+        --attribute NAME [NAME ...] [--value V] --out F.png
+        [--also CONFIG CKPT ...] [--target-layers backbone.layers.6 ...]
+        [--method gradcam|gradcam++|xgradcam|eigengradcam|layercam]
+        [--tile-size 256]
+
+For each attribute (columns) and model (rows: CONFIG CKPT, then each
+--also pair), Grad-CAM (the grad-cam package, as mmpretrain's vis_cam.py)
+of the logit of --value, else of the attribute's top-scoring value, drawn
+over the original image. Target layers: the backbone stages the neck taps
+(all scales, averaged), else --target-layers. One model and one attribute
+give an image of the input's size.
+"""
+import argparse
+import os.path as osp
+
+import cv2
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmpretrain.apis import get_model
+from torch import nn
+
+import mmfashion_attr  # noqa: F401
+from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
+from mmfashion_attr.datasets.schema import task_slices
+from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
+
+METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'eigengradcam', 'layercam')
+
+
+class _Logits(nn.Module):
+    """Normalized image -> all tasks' logits (what Grad-CAM differentiates)."""
+
+    def __init__(self, classifier):
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, x):
+        return self.classifier.head(self.classifier.extract_feat(x))
+
+
+def tap_layers(classifier) -> list:
+    """The backbone stages whose outputs the neck takes."""
+    backbone = classifier.backbone
+    return [backbone.layers[i] for i in backbone.out_indices]
+
+
+def attribute_cam(classifier, image_path, attribute, value=None,
+                  method='gradcam', target_layers=None):
+    """``(cam, value, score)``: the map in ``[0, 1]`` at the original
+    image's size, the explained value and its score."""
+    import pytorch_grad_cam as gc
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    tasks = model_tasks(classifier)
+    names = [t['name'] for t in tasks]
+    if attribute not in names:
+        raise ValueError(f'attribute {attribute!r} is not one of {names}')
+    k = names.index(attribute)
+    sl, classes = task_slices(tasks)[k], tasks[k]['classes']
+    packed = test_pipeline(classifier._config)(dict(img_path=image_path))
+    inputs = classifier.data_preprocessor(
+        dict(inputs=packed['inputs'][None]), False)['inputs']
+    with torch.no_grad():
+        scores = classifier.head.scores(_Logits(classifier)(inputs).float())
+    task_scores = scores[0, sl]
+    if value is None:
+        index = int(task_scores.argmax())
+    elif value in classes:
+        index = classes.index(value)
+    else:
+        raise ValueError(f'{attribute!r} has no value {value!r}: {classes}')
+    cam_class = dict(gradcam=gc.GradCAM, xgradcam=gc.XGradCAM,
+                     eigengradcam=gc.EigenGradCAM, layercam=gc.LayerCAM)
+    cam_class['gradcam++'] = gc.GradCAMPlusPlus
+    with cam_class[method](_Logits(classifier),
+                           target_layers or tap_layers(classifier)) as cam:
+        grayscale = cam(inputs, targets=[ClassifierOutputTarget(
+            sl.start + index)])[0]
+    meta = packed['data_samples'].metainfo
+    h, w = meta['img_shape']  # resized, before padding to a square
+    oh, ow = meta['ori_shape']
+    grayscale = cv2.resize(grayscale[:h, :w], (ow, oh))
+    return grayscale, classes[index], float(task_scores[index])
+
+
+def overlay(image_path, cam, caption, height=None):
+    """RGB image with the map blended in and a caption (``height``: resized
+    to it first)."""
+    from pytorch_grad_cam.utils.image import show_cam_on_image
+    rgb = mmcv.imread(image_path, channel_order='rgb').astype(np.float32)
+    if height:
+        size = (round(rgb.shape[1] * height / rgb.shape[0]), height)
+        rgb, cam = cv2.resize(rgb, size), cv2.resize(cam, size)
+    drawn = show_cam_on_image(rgb / 255, cam, use_rgb=True)
+    scale = max(drawn.shape[1] / 400, 0.35)
+    cv2.putText(drawn, caption, (4, int(16 * scale) + 4),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, (255, 255, 255),
+                max(int(scale), 1), cv2.LINE_AA)
+    return drawn
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('image')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--attribute', nargs='+', required=True)
+    parser.add_argument('--value', help='explain this value (one attribute)')
+    parser.add_argument('--also', nargs=2, action='append', default=[],
+                        metavar=('CONFIG', 'CKPT'),
+                        help='another model, drawn as another row')
+    parser.add_argument('--target-layers', nargs='+',
+                        help='module names, e.g. backbone.layers.6')
+    parser.add_argument('--method', choices=METHODS, default='gradcam')
+    parser.add_argument('--tile-size', type=int, default=None,
+                        help='resize each tile to this height (default: '
+                        "the image's own size)")
+    parser.add_argument('--out', required=True, help='PNG to write')
+    args = parser.parse_args()
+    if args.value and len(args.attribute) > 1:
+        parser.error('--value goes with a single --attribute')
+    rows = []
+    for config, ckpt in [(args.config, args.checkpoint)] + args.also:
+        with trusted_checkpoints():
+            model = get_model(Config.fromfile(config), ckpt).eval()
+        layers = [model.get_submodule(n) for n in args.target_layers] \
+            if args.target_layers else None
+        name = osp.splitext(osp.basename(config))[0]
+        tiles = []
+        for attribute in args.attribute:
+            cam, value, score = attribute_cam(model, args.image, attribute,
+                                              args.value, args.method,
+                                              layers)
+            caption = f'{attribute}={value} {score:.2f}'
+            if args.also:
+                caption = f'{name}: {caption}'
+            tiles.append(overlay(args.image, cam, caption, args.tile_size))
+        rows.append(np.concatenate(tiles, axis=1))
+    mmcv.imwrite(mmcv.rgb2bgr(np.concatenate(rows, axis=0)), args.out,
+                 auto_mkdir=True)
+    print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
