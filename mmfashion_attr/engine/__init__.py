@@ -1,7 +1,9 @@
 from .channels_last_hook import (ChannelsLastDistributedDataParallel,
                                  ChannelsLastHook)
 from .exact_resume_loop import ExactResumeEpochBasedTrainLoop
+from .progressive_training_hook import ProgressiveTrainingHook
 from .sync_thresholds_hook import SyncThresholdsHook
 
 __all__ = ['ChannelsLastDistributedDataParallel', 'ChannelsLastHook',
-           'ExactResumeEpochBasedTrainLoop', 'SyncThresholdsHook']
+           'ExactResumeEpochBasedTrainLoop', 'ProgressiveTrainingHook',
+           'SyncThresholdsHook']

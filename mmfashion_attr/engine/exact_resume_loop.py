@@ -45,9 +45,17 @@ class _RngCheckpointHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint):
         checkpoint['rng_state'] = self.loop.training_rng_state()
+        meta = checkpoint.get('meta', {})
+        # where the epoch to resume starts: epochs may differ in length
+        # (LabelledTaskSampler's subsets in progressive training)
+        checkpoint['epoch_start_iter'] = meta['iter'] \
+            if meta.get('epoch', 0) > self.loop.epoch \
+            else self.loop.epoch_start_iter
 
     def after_load_checkpoint(self, runner, checkpoint):
         self.loop.resume_rng_state = checkpoint.get('rng_state')
+        self.loop.resumed_epoch_start = checkpoint.get(
+            'epoch_start_iter', -1)  # -1: an older checkpoint
 
 
 @LOOPS.register_module()
@@ -71,6 +79,8 @@ class ExactResumeEpochBasedTrainLoop(EpochBasedTrainLoop):
     def __init__(self, runner, dataloader, **kwargs):
         super().__init__(runner, dataloader, **kwargs)
         self.resume_rng_state = None
+        self.resumed_epoch_start = None  # set when resuming
+        self.epoch_start_iter = 0
         self._outer_rng = None  # training RNG while validation runs
         runner.register_hook(_RngCheckpointHook(self))
 
@@ -102,7 +112,14 @@ class ExactResumeEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def run_epoch(self) -> None:
         # batches of this epoch trained before the checkpoint we resumed from
-        done = self._iter - self._epoch * len(self.dataloader)
+        start, self.resumed_epoch_start = self.resumed_epoch_start, None
+        if start is None:
+            done = 0
+        elif start >= 0:  # (load_from, not resume: _iter is 0)
+            done = max(self._iter - start, 0)
+        else:  # checkpoint without epoch_start_iter: equal-length epochs
+            done = self._iter - self._epoch * len(self.dataloader)
+        self.epoch_start_iter = self._iter - done
         rng, self.resume_rng_state = self.resume_rng_state, None
         if rng is not None and done == 0:
             set_rng_state(rng)  # epoch checkpoint: state as the epoch ended

@@ -58,6 +58,11 @@ class MultiTaskMaskedHead(BaseModule):
             ``pred_label``: one value, per task, or a calibration JSON file.
             ``SyncThresholdsHook`` sets them from the evaluator's
             ``AttributeF1`` so that dumps, visualisations and metrics agree.
+
+    Attributes:
+        active_tasks (set[str] | None): Tasks whose loss is computed (None:
+            all). ``ProgressiveTrainingHook`` sets it per stage: a branch
+            not yet added has no loss, hence no gradient.
     """
 
     def __init__(self,
@@ -91,6 +96,7 @@ class MultiTaskMaskedHead(BaseModule):
         self.num_classes = self.slices[-1].stop
         self.thresholds = load_thresholds(thresholds)
         self.mask_loss = mask_loss
+        self.active_tasks = None
         self.mask_with_gt_category = mask_with_gt_category
         self.branches = nn.ModuleList(
             self._branch(in_channels, t.get('hidden_dims', hidden_dims),
@@ -182,6 +188,9 @@ class MultiTaskMaskedHead(BaseModule):
             allowed = self._allowed_for(self._gt_category(gt, labelled))
         losses = {}
         for i, (task, sl) in enumerate(zip(self.tasks, self.slices)):
+            if self.active_tasks is not None and \
+                    task['name'] not in self.active_tasks:
+                continue
             weight = labelled[:, i].float()
             task_logits, target = logits[:, sl], gt[:, sl]
             if task['multi_label']:
