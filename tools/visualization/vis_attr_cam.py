@@ -88,18 +88,19 @@ def attribute_cam(classifier, image_path, attribute, value=None,
 
 
 def overlay(image_path, cam, caption, height=None):
-    """RGB image with the map blended in and a caption (``height``: resized
-    to it first)."""
+    """RGB image with the map blended in and a caption (lines split at
+    ``\\n``; ``height``: resized to it first)."""
     from pytorch_grad_cam.utils.image import show_cam_on_image
     rgb = mmcv.imread(image_path, channel_order='rgb').astype(np.float32)
     if height:
         size = (round(rgb.shape[1] * height / rgb.shape[0]), height)
         rgb, cam = cv2.resize(rgb, size), cv2.resize(cam, size)
     drawn = show_cam_on_image(rgb / 255, cam, use_rgb=True)
-    scale = max(drawn.shape[1] / 400, 0.35)
-    cv2.putText(drawn, caption, (4, int(16 * scale) + 4),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, (255, 255, 255),
-                max(int(scale), 1), cv2.LINE_AA)
+    scale = max(drawn.shape[1] / 256, 0.3)
+    for k, line in enumerate(caption.split('\n')):
+        cv2.putText(drawn, line, (3, int((k + 1) * 15 * scale) + 2),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, (255, 255, 255),
+                    1, cv2.LINE_AA)
     return drawn
 
 
@@ -137,7 +138,7 @@ def main():
                                               layers)
             caption = f'{attribute}={value} {score:.2f}'
             if args.also:
-                caption = f'{name}: {caption}'
+                caption = f'{name}\n{caption}'
             tiles.append(overlay(args.image, cam, caption, args.tile_size))
         rows.append(np.concatenate(tiles, axis=1))
     mmcv.imwrite(mmcv.rgb2bgr(np.concatenate(rows, axis=0)), args.out,
