@@ -108,6 +108,27 @@ class AttributeTable:
                               self.packed[idx], self.mask[idx],
                               self.lines[idx], self.num_classes)
 
+    def project(self, task_index: np.ndarray, columns: np.ndarray,
+                chunk: int = 65536) -> 'AttributeTable':
+        """A new table with the given tasks' mask columns and value columns
+        (a schema subset), unpacked a chunk of rows at a time."""
+        packed = np.concatenate([
+            np.packbits(np.unpackbits(
+                self.packed[a:a + chunk], axis=1,
+                count=self.num_classes)[:, columns], axis=1)
+            for a in range(0, max(len(self), 1), chunk)])
+        return AttributeTable(self.path_bytes, self.offsets, packed,
+                              np.ascontiguousarray(self.mask[:, task_index]),
+                              self.lines, len(columns))
+
+    def count_columns(self, columns: np.ndarray,
+                      chunk: int = 65536) -> np.ndarray:
+        """Per row, how many of the given value columns are set."""
+        return np.concatenate([
+            np.unpackbits(self.packed[a:a + chunk], axis=1,
+                          count=self.num_classes)[:, columns].sum(1)
+            for a in range(0, max(len(self), 1), chunk)])
+
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.path_bytes, self.offsets,
                                       self.packed, self.mask, self.lines))

@@ -19,6 +19,7 @@ from .attribute_table import AttributeTable, AttributeTableBuilder
 from .catalog_rows import (VALUE_SEPARATOR, AnnotationError, RowEncoder,
                            read_rows)
 from .schema import AttributeSchema
+from .schema_subset import build_subset
 
 __all__ = ['AnnotationError', 'CatalogAttrDataset',
            'VALUE_SEPARATOR', 'build_transforms', 'schema_metainfo']
@@ -62,6 +63,10 @@ class CatalogAttrDataset(BaseDataset):
             when ``ann_file`` does not exist (the configs test on
             ``test.csv`` and fall back to ``val.csv``).
         backend_args (dict, optional): mmengine file backend arguments.
+        subset (dict, optional): ``dict(categories=[...], tasks=[...])``:
+            keep the rows of these categories (rows without a category label
+            are left out, counted in the log) and these tasks' labels, as
+            :class:`SchemaSubset`; give the head the same ``subset``.
         **kwargs: ``mmengine.dataset.BaseDataset`` options (pipeline,
             test_mode, lazy_init, indices, ...).
     """
@@ -74,12 +79,15 @@ class CatalogAttrDataset(BaseDataset):
                  check_images: bool = True,
                  fallback_ann_file: Optional[str] = None,
                  backend_args: Optional[dict] = None,
+                 subset: Optional[dict] = None,
                  metainfo: Optional[dict] = None,
                  pipeline=(),
                  **kwargs):
         if data_root and not osp.isabs(schema_file):
             schema_file = osp.join(data_root, schema_file)
-        self.schema = AttributeSchema.from_file(schema_file)
+        self.full_schema = AttributeSchema.from_file(schema_file)
+        self.subset = build_subset(self.full_schema, subset)
+        self.schema = self.subset.schema if self.subset else self.full_schema
         self.check_images = check_images
         self.backend_args = backend_args
         self.fallback_ann_file = fallback_ann_file
@@ -128,7 +136,7 @@ class CatalogAttrDataset(BaseDataset):
     def load_table(self) -> AttributeTable:
         """Parse the annotation file; errors name ``file:line``."""
         ann_file = self._resolve_ann_file()
-        encoder = RowEncoder(self.schema)
+        encoder = RowEncoder(self.full_schema)
         builder = AttributeTableBuilder(encoder.num_classes,
                                         len(encoder.tasks))
         with get_local_path(ann_file,
@@ -140,9 +148,44 @@ class CatalogAttrDataset(BaseDataset):
             raise AnnotationError(f'{ann_file}: no annotation rows')
         table = builder.build()
         self._check_duplicates(table, ann_file)
+        if self.subset is not None:
+            table = self._apply_subset(table, ann_file)
         if self.check_images:
             self._check_images(table, ann_file)
         return table
+
+    def _apply_subset(self, table: AttributeTable,
+                      ann_file: str) -> AttributeTable:
+        """Rows of the subset's categories, columns of its tasks."""
+        subset, logger = self.subset, MMLogger.get_current_instance()
+        if subset.category_index is not None:
+            cat = self.full_schema.tasks[0]
+            if cat['name'] != self.full_schema.category_task:
+                raise AnnotationError(f'{ann_file}: subset categories need '
+                                      'a schema with categories')
+            n = len(cat['classes'])
+            unlabelled = ~table.mask[:, 0]
+            kept_cats = np.zeros(n, bool)
+            kept_cats[subset.category_index] = True
+            in_cats = table.count_columns(
+                np.flatnonzero(kept_cats)).astype(bool)
+            rows = np.flatnonzero(in_cats & ~unlabelled)
+            logger.info(
+                f'{ann_file}: subset keeps {len(rows)} of {len(table)} rows '
+                f'(categories {subset.categories}); '
+                f'{int(unlabelled.sum())} rows without a category label '
+                'left out')
+            if not len(rows):
+                raise AnnotationError(f'{ann_file}: no row of the subset '
+                                      'categories')
+            table = table.take(rows)
+        dropped = table.count_columns(subset.dropped_columns())
+        if dropped.any():
+            i = int(np.flatnonzero(dropped)[0])
+            raise AnnotationError(
+                f'{ann_file}:{table.lines[i]}: a value outside the subset '
+                f'{subset.schema.source} ({int((dropped > 0).sum())} rows)')
+        return table.project(subset.task_index, subset.columns)
 
     @staticmethod
     def _check_duplicates(table: AttributeTable, ann_file: str):

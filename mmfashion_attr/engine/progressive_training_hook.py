@@ -43,8 +43,10 @@ class ProgressiveTrainingHook(Hook):
 
     Args:
         stages (list[dict]): ``dict(tasks=[names] | 'all', epochs=int,
-            lr=float (optional), freeze_base=bool (optional),
-            freeze_earlier=bool (optional))``. Their epochs must add up to
+            lr=float (optional: set at the stage's first epoch; a
+            ``param_scheduler`` may still act on it), freeze_base=bool
+            (optional), freeze_earlier=bool (optional))``. Their epochs must
+            add up to
             ``train_cfg.max_epochs``.
         freeze_base (bool): Default for the stages before the last: False
             (each new attribute fine-tunes the base learnt so far).
@@ -84,6 +86,10 @@ class ProgressiveTrainingHook(Hook):
             if epoch < end:
                 return i
         return len(self.stages) - 1
+
+    def stage_start(self, index: int) -> int:
+        """First epoch (0-based) of stage ``index``."""
+        return sum(s['epochs'] for s in self.stages[:index])
 
     @staticmethod
     def _model(runner):
@@ -142,7 +148,9 @@ class ProgressiveTrainingHook(Hook):
             else:
                 p.requires_grad_(trainable is None or task in trainable)
         stage = self.stages[index]
-        if 'lr' in stage:
+        # at the stage's first epoch only: resumed mid-stage, the optimizer
+        # keeps the checkpoint's lr (a param_scheduler may have changed it)
+        if 'lr' in stage and runner.epoch == self.stage_start(index):
             for group in runner.optim_wrapper.optimizer.param_groups:
                 group['lr'] = stage['lr']
         runner.train_dataloader.sampler.set_tasks(sampled)

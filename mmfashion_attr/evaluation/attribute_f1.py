@@ -2,7 +2,8 @@
 
 For each attribute: precision, recall and F1 micro-averaged over its values,
 on the samples where the attribute is labelled. Optionally macro F1, mAP and
-per-value F1; single-label tasks also report accuracy.
+per-value F1; and accuracy: top-1 for single-label tasks, exact match of the
+predicted value set for multi-label ones.
 """
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -99,7 +100,9 @@ class AttributeF1(BaseMetric):
         p, r, f1 = prf(tp.sum(), fp.sum(), fn.sum())
         out = dict(precision_micro=float(p), recall_micro=float(r),
                    f1_micro=float(f1))
-        if not task['multi_label']:
+        if task['multi_label']:
+            out['accuracy'] = float((pred == gts).all(1).mean())
+        else:
             out['accuracy'] = float((pred & gts).any(1).mean())
         _, _, f1_values = prf(tp, fp, fn)
         present = gts.any(0)

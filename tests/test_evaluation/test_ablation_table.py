@@ -91,5 +91,5 @@ def test_tool_reads_finished_runs(synth_root, tmp_path):
     missing = run(['tools/analysis_tools/ablation_report.py', config,
                    '--work-dir', str(tmp_path / 'none'), '--no-train'],
                   check=False)
-    assert missing.returncode != 0 and 'test_metrics.json is missing' in \
+    assert missing.returncode != 0 and 'has no finished run' in \
         missing.stderr

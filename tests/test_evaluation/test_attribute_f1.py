@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.metrics import (accuracy_score, f1_score, precision_score,
+                             recall_score)
 
 from mmfashion_attr.evaluation import AttributeF1
 
@@ -43,6 +44,9 @@ def test_matches_sklearn_micro(threshold):
         assert res[f'attr/{name}/recall_micro'] == pytest.approx(
             recall_score(y, p, average='micro'))
         assert res[f'attr/{name}/support'] == keep.sum()
+        if TASKS[i]['multi_label']:  # exact match of the value set
+            assert res[f'attr/{name}/accuracy'] == pytest.approx(
+                accuracy_score(y, p))
     keep = mask[:, 0]
     acc = (scores[keep, :3].argmax(1) == gt[keep, :3].argmax(1)).mean()
     assert res['attr/category/accuracy'] == pytest.approx(acc)

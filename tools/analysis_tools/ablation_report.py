@@ -14,11 +14,7 @@ come from the schema's roi / granularity fields (docs/dataset_formats.md);
 any config set and schema with them works.
 """
 import argparse
-import glob
-import json
-import os
 import os.path as osp
-import subprocess
 import sys
 import time
 
@@ -30,8 +26,7 @@ from mmfashion_attr.datasets import AttributeSchema
 from mmfashion_attr.evaluation.ablation_table import (group_gains,
                                                       group_tasks,
                                                       markdown_table)
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
 
 
 def task_f1(metrics: dict) -> dict:
@@ -39,27 +34,6 @@ def task_f1(metrics: dict) -> dict:
     return {k.split('/')[1]: v for k, v in metrics.items()
             if k.startswith('attr/') and k.endswith('/f1_micro')
             and not k.startswith('attr/mean_')}
-
-
-def run_once(config, work, seed, options, log):
-    """Train and test one config with one seed; metrics to work."""
-    def call(args):
-        with open(log, 'a') as f:
-            subprocess.run([sys.executable, *args], cwd=ROOT, check=True,
-                           stdout=f, stderr=subprocess.STDOUT)
-
-    opts = [f'randomness.seed={seed}', *options]
-    call(['tools/train.py', config, '--work-dir', work,
-          '--cfg-options', *opts])
-    with open(osp.join(work, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    call(['tools/test.py', config, ckpt, '--work-dir',
-          osp.join(work, 'test'), '--cfg-options', *options])
-    results = sorted(glob.glob(osp.join(work, 'test', '*', '*.json')))
-    with open(results[-1]) as f:
-        metrics = json.load(f)
-    with open(osp.join(work, 'test_metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=1)
 
 
 def collect(args) -> dict:
@@ -72,19 +46,19 @@ def collect(args) -> dict:
         for seed in args.seeds:
             k += 1
             work = osp.join(args.work_dir, name, f'seed{seed}')
-            done = osp.join(work, 'test_metrics.json')
             start = time.time()
-            if osp.exists(done):
+            run = finished_run(work)
+            if run is not None:
                 state = 'done before'
             elif args.no_train:
-                sys.exit(f'{done} is missing (--no-train)')
+                sys.exit(f'{work} has no finished run (--no-train)')
             else:
-                os.makedirs(work, exist_ok=True)
-                run_once(config, work, seed, args.cfg_options or [],
-                         osp.join(work, 'report_run.log'))
+                options = args.cfg_options or []
+                run = train_and_test(config, work,
+                                     [f'randomness.seed={seed}', *options],
+                                     options)
                 state = f'trained and tested in {time.time() - start:.0f} s'
-            with open(done) as f:
-                results[name][seed] = task_f1(json.load(f))
+            results[name][seed] = task_f1(run['metrics'])
             mean = np.mean(list(results[name][seed].values()))
             print(f'[{k}/{total}] {name} seed {seed}: {state}, mean micro F1 '
                   f'{mean:.4f}', flush=True)

@@ -24,6 +24,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ...datasets.schema import AttributeSchema, task_slices
+from ...datasets.schema_subset import build_subset
 from ...evaluation.thresholds import load_thresholds, threshold_for
 
 
@@ -43,6 +44,13 @@ class MultiTaskMaskedHead(BaseModule):
             ``hidden_dims`` and ``loss_weight``.
         schema_file (str, optional): Catalogue schema (docs/dataset_formats.md)
             giving the tasks when ``tasks`` is None, and the allowed values.
+        subset (dict, optional): ``dict(categories=[...], tasks=[...])``:
+            model only this part of the schema (:class:`SchemaSubset`); the
+            datasets must be given the same ``subset``.
+        sigmoid_all (bool): Sigmoid scores and binary cross-entropy for
+            every task, single-label ones included: with ``hidden_dims=()``
+            one multi-label layer over all values (the progressive paper's
+            multi-label baseline).
         hidden_dims (Sequence[int]): Hidden FC sizes of every branch.
         branch_hidden_dims (dict, optional): Task name -> its own sizes.
         loss_weights (dict, optional): Task name -> loss weight.
@@ -69,6 +77,8 @@ class MultiTaskMaskedHead(BaseModule):
                  in_channels: int,
                  tasks: Optional[List[dict]] = None,
                  schema_file: Optional[str] = None,
+                 subset: Optional[dict] = None,
+                 sigmoid_all: bool = False,
                  hidden_dims: Sequence[int] = (512, ),
                  branch_hidden_dims: Optional[dict] = None,
                  loss_weights: Optional[dict] = None,
@@ -82,12 +92,18 @@ class MultiTaskMaskedHead(BaseModule):
         super().__init__(init_cfg)
         schema = AttributeSchema.from_file(schema_file) if schema_file \
             else None
+        if subset is not None:
+            if schema is None:
+                raise ValueError('subset needs `schema_file`')
+            schema = build_subset(schema, subset).schema
         if tasks is None:
             if schema is None:
                 raise ValueError('MultiTaskMaskedHead needs `tasks` or '
                                  '`schema_file`')
             tasks = schema.tasks
         self.tasks = [self._parse_task(t) for t in tasks]
+        for task in self.tasks if sigmoid_all else ():
+            task['multi_label'] = True
         for name, dims in (branch_hidden_dims or {}).items():
             self._task(name)['hidden_dims'] = dims
         for name, weight in (loss_weights or {}).items():

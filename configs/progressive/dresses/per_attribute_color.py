@@ -1,0 +1,9 @@
+# One model for dresses color alone (of the per-attribute approach).
+_base_ = './_article.py'
+
+subset = dict(tasks=['color'])
+# no category task beside it, so no per-category value masks
+model = dict(head=dict(subset=subset, value_masks=False))
+train_dataloader = dict(dataset=dict(subset=subset))
+val_dataloader = dict(dataset=dict(subset=subset))
+test_dataloader = dict(dataset=dict(subset=subset))

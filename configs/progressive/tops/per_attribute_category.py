@@ -1,0 +1,8 @@
+# One model for tops category alone (of the per-attribute approach).
+_base_ = './_article.py'
+
+subset = dict(tasks=['category'])
+model = dict(head=dict(subset=subset))
+train_dataloader = dict(dataset=dict(subset=subset))
+val_dataloader = dict(dataset=dict(subset=subset))
+test_dataloader = dict(dataset=dict(subset=subset))

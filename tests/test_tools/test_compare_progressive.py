@@ -1,0 +1,88 @@
+"""compare_progressive.py end to end on a tiny article folder (4 one-epoch
+runs through tools/train.py and tools/test.py), and the table helpers."""
+import json
+import os.path as osp
+
+import pytest
+
+from mmfashion_attr.evaluation.approach_comparison import (combine_models,
+                                                           markdown_table)
+from tests.helpers.tiny_config import write_tiny_config
+from tests.test_tools.test_train_resume_test import run
+
+PROGRESSIVE = '''_base_ = './_article.py'
+train_dataloader = dict(sampler=dict(type='LabelledTaskSampler'))
+param_scheduler = None
+train_cfg = dict(max_epochs=2, val_interval=2)
+custom_hooks = [dict(type='ProgressiveTrainingHook', stages=[
+    dict(tasks=['category'], epochs=1), dict(tasks='all', epochs=1)])]
+'''
+MULTI_LABEL = '''_base_ = './_article.py'
+model = dict(head=dict(hidden_dims=(), sigmoid_all=True))
+'''
+PER_ATTRIBUTE = '''_base_ = './_article.py'
+subset = dict(tasks=[{task!r}])
+model = dict(head=dict(subset=subset, value_masks={masks}))
+train_dataloader = dict(dataset=dict(subset=subset))
+val_dataloader = dict(dataset=dict(subset=subset))
+test_dataloader = dict(dataset=dict(subset=subset))
+'''
+
+
+def model(tasks, seconds=10.0, params=100, size=400, ms=2.0):
+    return dict(tasks={t: dict(accuracy=a, f1_micro=f)
+                       for t, (a, f) in tasks.items()},
+                train_seconds=seconds, params=params, bytes=size,
+                latency_ms=ms)
+
+
+def test_combine_and_table():
+    per_attr = combine_models([model(dict(color=(0.5, 0.6))),
+                               model(dict(neck=(0.7, 0.8)), ms=3.0)])
+    assert per_attr['models'] == 2
+    assert per_attr['latency_ms'] == 5.0 and per_attr['params'] == 200
+    with pytest.raises(ValueError, match='color'):
+        combine_models([model(dict(color=(0.5, 0.6)))] * 2)
+    table = markdown_table('tops', dict(
+        progressive=combine_models(
+            [model(dict(color=(0.9, 0.91), neck=(0.8, 0.81)))]),
+        per_attribute=per_attr))
+    assert '| color | 0.900 / 0.910 | 0.500 / 0.600 |' in table
+    assert '| **mean micro F1** | **0.860** | **0.700** |' in table
+    assert '| models | 1 | 2 |' in table
+
+
+def test_compare_progressive_end_to_end(tmp_path, synth_root):
+    folder = tmp_path / 'everything'
+    folder.mkdir()
+    write_tiny_config(folder / '_tiny.py', synth_root, size=32, epochs=1)
+    (folder / '_article.py').write_text(
+        "_base_ = './_tiny.py'\n"
+        "model = dict(head=dict(hidden_dims=(8, )))\n")
+    (folder / 'progressive.py').write_text(PROGRESSIVE)
+    (folder / 'multi_label.py').write_text(MULTI_LABEL)
+    for task, masks in (('category', True), ('color', False)):
+        (folder / f'per_attribute_{task}.py').write_text(
+            PER_ATTRIBUTE.format(task=task, masks=masks))
+    work, out = tmp_path / 'work', tmp_path / 'report.md'
+    args = ['tools/analysis_tools/compare_progressive.py', str(folder),
+            '--work-dir', str(work), '--latency-iters', '2',
+            '--out', str(out), '--chart', str(tmp_path / 'chart.png')]
+    proc = run(args)
+    assert proc.stdout.count('trained and tested') == 4, proc.stdout
+    table = out.read_text()
+    rows = {line.split(' | ')[0][2:]: line.split(' | ')[1:]
+            for line in table.splitlines() if line.startswith('| ')}
+    assert rows['models'][:3] == ['1', '2', '1 |']
+    # the per-attribute models cover only their own tasks
+    assert rows['color'][1] != '-' and rows['pattern'][1] == '-'
+    with open(work / 'everything' / 'per_attribute_color' /
+              'test_metrics.json') as f:
+        color = json.load(f)
+    assert rows['color'][1] == (f'{color["attr/color/accuracy"]:.3f} / '
+                                f'{color["attr/color/f1_micro"]:.3f}')
+    assert osp.getsize(tmp_path / 'chart.png') > 0
+    # a rerun reads the finished runs and reports the same metrics
+    again = run(args + ['--no-train'])
+    assert again.stdout.count('done before') == 4
+    assert out.read_text().split('| models')[0] == table.split('| models')[0]
