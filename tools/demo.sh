@@ -4,9 +4,18 @@
 # thresholds on val, test on the held-out test split, print per-attribute F1
 # beside a constant baseline, and predict a few images.
 #   bash tools/demo.sh            (WORK_DIR=work_dirs/demo by default)
+# Other systems: bash tools/demo.sh SYSTEM runs tools/demos/SYSTEM.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+if [ $# -gt 0 ]; then
+  if [ ! -f "tools/demos/$1.sh" ]; then
+    echo "unknown demo '$1'; systems: parekh2023 (no argument)" \
+      "$(cd tools/demos && ls *.sh | sed 's/\.sh$//' | tr '\n' ' ')" >&2
+    exit 2
+  fi
+  exec bash "tools/demos/$1.sh"
+fi
 bash tools/install.sh
 PY="$ROOT/.venv/bin/python"
 CONFIG=configs/demo/synthfashion_effv2atto_fpn_cbam.py

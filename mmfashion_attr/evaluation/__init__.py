@@ -1,3 +1,4 @@
 from .attribute_f1 import AttributeF1
+from .attribute_topk_recall import AttributeTopKRecall
 
-__all__ = ['AttributeF1']
+__all__ = ['AttributeF1', 'AttributeTopKRecall']

@@ -23,7 +23,9 @@ model = dict(head=dict(hidden_dims=(), sigmoid_all=True))
 PER_ATTRIBUTE = '''_base_ = './_article.py'
 subset = dict(tasks=[{task!r}])
 model = dict(head=dict(subset=subset, value_masks={masks}))
-train_dataloader = dict(dataset=dict(subset=subset))
+train_dataloader = dict(
+    sampler=dict(type='LabelledTaskSampler', tasks=subset['tasks']),
+    dataset=dict(subset=subset))
 val_dataloader = dict(dataset=dict(subset=subset))
 test_dataloader = dict(dataset=dict(subset=subset))
 '''

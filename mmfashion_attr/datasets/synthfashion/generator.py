@@ -6,7 +6,8 @@ ones (neck type, closure buttons/zips, sleeve cuffs, rips a few pixels wide),
 pattern textures, multi-valued attributes (two colours, button + zip),
 per-attribute missing-label rates, category-specific values, long-tailed
 frequencies, a partly visible second garment, background clutter and random
-scale and position. Written in the catalogue format (schema + CSV).
+scale and position. Written in the catalogue format (schema + CSV), and
+optionally also in DeepFashion-C's layout (``deepfashion_c.py``).
 Neck, sleeve and distressed details are drawn in a colour contrasting with
 the fabric, and sleeveless tops carry no sleeve style. Closure details keep
 fixed colours, so a few vanish on one fabric (drawstring on white, elastic
@@ -117,7 +118,7 @@ def sample_labels(rng):
     truth['color'] = [primary]
     if truth['pattern'] != 'solid':
         truth['color'].append(rng.choice([c for c in colors
-                                           if c != primary]))
+                                          if c != primary]))
     if truth.get('sleeve_length') == 'sleeveless':
         del truth['sleeve_style']  # no sleeve, no visible sleeve style
     if 'closure' in truth:
@@ -286,8 +287,9 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
                         fill=ink, width=max(2, int(0.05 * s)))
 
 
-def render(truth, size, rng):
-    """Render one image of the garment described by ``truth``."""
+def render(truth, size, rng, with_box=False):
+    """Render one image of the garment described by ``truth`` (and, with
+    ``with_box``, the box ``x1, y1, x2, y2`` of that garment)."""
     img = Image.new('RGB', (size, size),
                     tuple(int(c) for c in rng.integers(170, 256, 3)))
     _clutter(rng, ImageDraw.Draw(img), size)
@@ -317,63 +319,75 @@ def render(truth, size, rng):
             s)
     img.paste(_texture(rng, size, truth['pattern'], c1, c2), (0, 0), mask)
     img.paste(details, (0, 0), details)
-    return img
+    return (img, mask.getbbox()) if with_box else img
 
 
 # label streams per split (test is 3: 2 seeds the drawing)
 SPLIT_IDS = dict(train=0, val=1, test=3)
 
 
-def make_sample(seed, split, index, size):
-    """(image JPEG bytes, full truth, labelled subset) of one sample."""
+def make_sample(seed, split, index, size, with_box=False):
+    """(image JPEG bytes, full truth, labelled subset[, garment box]) of one
+    sample."""
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
     truth = sample_labels(rng)
     draw_rng = np.random.default_rng([seed, 2, index, len(split)])
-    img = render(truth, size, draw_rng)
+    img, box = render(truth, size, draw_rng, with_box=True)
     buf = io.BytesIO()
     img.save(buf, format='JPEG', quality=90)
     labelled = {'category': truth['category']}
     for name, _, _, _, _, missing in ATTRIBUTES:
         if name in truth and rng.random() >= missing:
             labelled[name] = truth[name]
+    if with_box:
+        return buf.getvalue(), truth, labelled, box
     return buf.getvalue(), truth, labelled
 
 
 def _write_one(args):
     out, seed, split, index, size = args
-    data, _, labelled = make_sample(seed, split, index, size)
+    data, _, labelled, box = make_sample(seed, split, index, size,
+                                         with_box=True)
     name = f'{split}/{index:06d}.jpg'
     with open(osp.join(out, 'images', name), 'wb') as f:
         f.write(data)
-    return name, labelled
+    return name, labelled, box
 
 
-def generation_info(num_train, num_val, size, seed, num_test=0):
+def generation_info(num_train, num_val, size, seed, num_test=0,
+                    deepfashion_c=False):
     """What ``generate`` records in ``synthfashion.json``."""
-    return dict(version=VERSION, num_train=num_train, num_val=num_val,
+    info = dict(version=VERSION, num_train=num_train, num_val=num_val,
                 num_test=num_test, size=size, seed=seed)
+    if deepfashion_c:
+        info['deepfashion_c'] = True
+    return info
 
 
-def is_current(out, num_train, num_val, size=256, seed=0, num_test=0):
+def is_current(out, num_train, num_val, size=256, seed=0, num_test=0,
+               deepfashion_c=False):
     """Whether ``out`` holds a finished generation with these arguments."""
     try:
         with open(osp.join(out, 'synthfashion.json')) as f:
-            return json.load(f) == generation_info(num_train, num_val, size,
-                                                   seed, num_test)
+            return json.load(f) == generation_info(
+                num_train, num_val, size, seed, num_test, deepfashion_c)
     except (OSError, ValueError):
         return False
 
 
 def generate(out, num_train, num_val, size=256, seed=0, workers=1,
-             num_test=0):
+             num_test=0, deepfashion_c=False):
     """Write ``images/``, ``schema.json``, ``train.csv``, ``val.csv`` and
     (``num_test > 0``) ``test.csv``: val picks checkpoints and calibrates
-    thresholds, test is held out for the reported figures.
+    thresholds, test is held out for the reported figures. With
+    ``deepfashion_c``, also DeepFashion-C's ``Anno/``, ``Eval/`` and
+    ``Img/img`` (a link to ``images/``) for the same images.
 
     ``synthfashion.json`` (version and arguments) is written last, so it
     marks a finished generation.
     """
     names = [a[0] for a in ATTRIBUTES]
+    samples = []  # (split, image, labelled, garment box)
     for split, num in (('train', num_train), ('val', num_val),
                        ('test', num_test)):
         if not num:
@@ -388,13 +402,17 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         with open(osp.join(out, f'{split}.csv'), 'w', newline='') as f:
             writer = csv.writer(f)
             writer.writerow(['image', 'category'] + names)
-            for name, lab in rows:
+            for name, lab, box in rows:
+                samples.append((split, name, lab, box))
                 cells = [lab.get(n, '') for n in names]
                 cells = ['|'.join(c) if isinstance(c, list) else c
                          for c in cells]
                 writer.writerow([name, lab['category']] + cells)
     with open(osp.join(out, 'schema.json'), 'w') as f:
         json.dump(schema_dict(), f, indent=1)
+    if deepfashion_c:
+        from .deepfashion_c import write_deepfashion_c
+        write_deepfashion_c(out, samples)
     with open(osp.join(out, 'synthfashion.json'), 'w') as f:
-        json.dump(generation_info(num_train, num_val, size, seed, num_test),
-                  f)
+        json.dump(generation_info(num_train, num_val, size, seed, num_test,
+                                  deepfashion_c), f)
