@@ -50,8 +50,10 @@ def test_reads_the_distributed_layout(root):
     assert first['gt_label'] == 0 and first['category_type'] == 1
     # unknown (0) stays unknown, not negative
     np.testing.assert_array_equal(first['attr_states'], [1, -1, 0, 1, -1])
-    # 25 % of 40 px = 10 px each side, clipped at 0 on the top
+    # 25 % of 40 px = 10 px each side, clipped at 0 on the left; at load
+    # also at the image's 64 px on the bottom
     np.testing.assert_array_equal(first['crop_box'], [0, 10, 60, 70])
+    assert LoadFashionImage()(first)['img'].shape[:2] == (54, 60)
     test = DeepFashionCDataset(str(root), 'test')
     info = test.get_data_info(0)
     assert info['gt_label'] == 2 and info['category_type'] == 3

@@ -31,7 +31,7 @@ def decode_image(content: bytes, draft_size=None,
             (after cropping); a JPEG is decoded at the smallest 1/2^k scale
             still reaching it.
         crop_box (array, optional): ``x1, y1, x2, y2`` in full-size upright
-            pixel coordinates.
+            pixel coordinates, clipped to the image.
     """
     img = Image.open(io.BytesIO(content))
     full_w = img.size[0]
@@ -46,8 +46,10 @@ def decode_image(content: bytes, draft_size=None,
     img.load()  # decode now: truncated or corrupt data raises here
     scale = img.size[0] / full_w  # draft mode's reduction
     img = ImageOps.exif_transpose(img)
-    if crop_box is not None:
-        img = img.crop(tuple(int(round(v * scale)) for v in crop_box))
+    if crop_box is not None:  # clipped: a box with a margin may overhang
+        x1, y1, x2, y2 = (int(round(v * scale)) for v in crop_box)
+        img = img.crop((max(x1, 0), max(y1, 0), min(x2, img.size[0]),
+                        min(y2, img.size[1])))
     if img.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
         arr = np.asarray(img, dtype=np.float64)
         top = 65535.0 if img.mode != 'I' or arr.max() > 255 else 255.0
