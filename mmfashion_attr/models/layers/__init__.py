@@ -1,3 +1,5 @@
+from .attribute_channel_attention import AttributeChannelAttention
+from .attribute_spatial_attention import AttributeSpatialAttention
 from .cbam import CBAM
 
-__all__ = ['CBAM']
+__all__ = ['AttributeChannelAttention', 'AttributeSpatialAttention', 'CBAM']

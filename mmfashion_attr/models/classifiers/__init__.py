@@ -1,0 +1,3 @@
+from .m2fashion_classifier import M2FashionClassifier
+
+__all__ = ['M2FashionClassifier']

@@ -1,0 +1,3 @@
+from .attribute_triplet_loss import AttributeTripletLoss
+
+__all__ = ['AttributeTripletLoss']

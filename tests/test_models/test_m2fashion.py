@@ -1,0 +1,171 @@
+"""M2Fashion: attention shapes, label-mask fractions, the triplet loss, one
+training step with the three losses, and known states steering a trained
+tiny model."""
+import numpy as np
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import mmfashion_attr  # noqa: F401
+from mmfashion_attr.datasets.transforms import MaskAttributeStates
+from mmfashion_attr.models.layers.attribute_channel_attention import \
+    AttributeChannelAttention
+from mmfashion_attr.models.layers.attribute_spatial_attention import \
+    AttributeSpatialAttention
+from mmfashion_attr.models.losses import AttributeTripletLoss
+
+K = 6
+
+
+def test_spatial_attention_shapes_and_softmax():
+    torch.manual_seed(0)
+    asa = AttributeSpatialAttention(channels=8, num_attributes=K)
+    feats = torch.randn(2, 8, 4, 5)
+    states = torch.tensor([[1, -1, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0]])
+    pooled, alpha = asa(feats, states)
+    assert pooled.shape == (2, 8) and alpha.shape == (2, 4, 5)
+    torch.testing.assert_close(alpha.sum((1, 2)), torch.ones(2))
+    # V_s is the alpha-weighted sum of the features (eq 5)
+    torch.testing.assert_close(
+        pooled[0], (feats[0] * alpha[0]).sum((1, 2)))
+    # the states move the attention
+    _, other = asa(feats, states.flip(0))
+    assert not torch.allclose(alpha[0], other[0])
+
+
+def test_channel_attention_gates():
+    aca = AttributeChannelAttention(channels=8, num_attributes=K,
+                                    hidden_channels=4)
+    pooled = torch.randn(3, 8)
+    out = aca(pooled, torch.zeros(3, K))
+    assert out.shape == (3, 8)
+    ratio = out / pooled  # a sigmoid gate per channel, in (0, 1)
+    assert ((ratio > 0) & (ratio < 1)).all()
+
+
+def test_label_mask_fractions():
+    np.random.seed(0)
+    states = np.array([1, -1, 0, 1, -1, -1, 0, 1, -1, 1], np.int8)
+    labelled = set(np.flatnonzero(states).tolist())  # 8 labelled
+    mask = MaskAttributeStates()
+    counts = []
+    for _ in range(2000):
+        out = mask(dict(attr_states=states))
+        hidden = set(np.flatnonzero(out['attr_loss_mask']).tolist())
+        known = set(np.flatnonzero(out['known_states']).tolist())
+        assert hidden <= labelled and not hidden & known
+        assert known | hidden == labelled  # unknown stays unknown
+        np.testing.assert_array_equal(out['known_states'][sorted(known)],
+                                      states[sorted(known)])
+        counts.append(len(hidden))
+    # 25 %-100 % of 8: 2..8 hidden, uniform fraction -> mean about 5
+    assert min(counts) == 2 and max(counts) == 8
+    assert 4.6 < np.mean(counts) < 5.4
+    test = MaskAttributeStates(test_mode=True)(dict(attr_states=states))
+    assert not test['known_states'].any()
+    assert set(np.flatnonzero(test['attr_loss_mask'])) == labelled
+
+
+def test_triplet_loss_by_hand():
+    z = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [3.0, 4.0]])
+    positives = torch.tensor([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]],
+                             dtype=torch.bool)
+    loss = AttributeTripletLoss(margin=0.2, loss_weight=1.0)
+    # anchor 0: positive 1 (cos 0.7071), negative 2 (cos 0);
+    # anchor 1: positive 0, negative 2 (both 0.7071);
+    # anchor 2: no positive; sample 3 has no attribute: never used
+    expected = (max(0, 0 - 0.70711 + 0.2) + max(0, 0.70711 - 0.70711 + 0.2)
+                ) / 2
+    assert loss(z, positives).item() == pytest.approx(expected, abs=1e-4)
+    paper = AttributeTripletLoss(margin=0.2, similarity='paper',
+                                 loss_weight=1.0)
+    # eq 13: a.b / (|a| + |b|): anchor 0 -> 1: 1 / (1 + 1.4142) = 0.4142
+    expected = (max(0, 0 - 0.41421 + 0.2) + max(0, 0.41421 - 0.41421 + 0.2)
+                ) / 2
+    assert paper(z, positives).item() == pytest.approx(expected, abs=1e-4)
+    none = loss(z, torch.zeros(4, 3, dtype=torch.bool))
+    assert none.item() == 0.0
+
+
+def tiny_model(**kwargs):
+    return MODELS.build(dict(
+        type='M2FashionClassifier',
+        backbone=dict(type='ResNet', depth=18, stem_channels=8,
+                      base_channels=8, out_indices=(3, )),
+        in_channels=64, channels=16, num_attributes=K,
+        head=dict(type='M2FashionHead', in_channels=16, num_classes=3,
+                  num_attributes=K),
+        data_preprocessor=dict(type='ClsDataPreprocessor', mean=[0, 0, 0],
+                               std=[255, 255, 255]),
+        **kwargs))
+
+
+def batch(states, labels, masker, size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    inputs, samples = [], []
+    for state, label in zip(states, labels):
+        inputs.append(torch.from_numpy(
+            rng.integers(0, 256, (3, size, size), dtype=np.uint8)))
+        out = masker(dict(attr_states=np.asarray(state, np.int8)))
+        sample = DataSample().set_gt_label(int(label))
+        for key in ('attr_states', 'known_states', 'attr_loss_mask'):
+            sample.set_field(out[key], key)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_one_training_step_with_three_losses():
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = tiny_model()
+    rng = np.random.default_rng(1)
+    states = rng.choice([-1, 0, 1], size=(8, K))
+    data = model.data_preprocessor(
+        batch(states, rng.integers(0, 3, 8), MaskAttributeStates()), True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_category', 'loss_attribute', 'loss_triplet'}
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values())
+    sum(losses.values()).backward()
+    for module in (model.spatial, model.channel, model.fc, model.reduce,
+                   model.backbone):
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in module.parameters())
+    # the ablations build and run
+    for kwargs in (dict(spatial_attention=False),
+                   dict(channel_attention=False)):
+        ablation = tiny_model(**kwargs)
+        assert set(ablation(**data, mode='loss')) == set(losses)
+
+
+def test_known_states_steer_a_trained_model():
+    """Noise images; attribute 1 always equals attribute 0, so only the
+    given state of attribute 0 can tell attribute 1."""
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = tiny_model(triplet_loss=None)
+    optim = torch.optim.Adam(model.parameters(), lr=3e-3)
+    rng = np.random.default_rng(0)
+    masker = MaskAttributeStates()
+    for step in range(60):
+        a = rng.choice([-1, 1], size=16)
+        states = np.zeros((16, K), int)
+        states[:, 0] = states[:, 1] = a
+        data = model.data_preprocessor(
+            batch(states, np.zeros(16), masker, seed=step), True)
+        loss = sum(model(**data, mode='loss').values())
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    model.eval()
+    given = np.zeros((2, K), int)
+    given[0, 0], given[1, 0] = 1, -1
+    data = model.data_preprocessor(
+        batch(np.zeros((2, K)), [0, 0], MaskAttributeStates(test_mode=True),
+              seed=99), False)
+    for sample, known in zip(data['data_samples'], given):
+        sample.set_field(known.astype(np.int8), 'known_states')
+    with torch.no_grad():
+        out = model(**data, mode='predict')
+    yes, no = (s.pred_attr_score[1].item() for s in out)
+    assert yes > 0.5 > no and yes - no > 0.3, (yes, no)
