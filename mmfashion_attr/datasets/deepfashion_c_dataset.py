@@ -52,6 +52,8 @@ class DeepFashionCDataset(BaseDataset):
         self.check_images = check_images
         self.lists = DeepFashionCLists(data_root)
         lists = self.lists
+        self.attr_types = np.array([t for _, t in lists.attributes], np.int8)
+        self.attr_types.setflags(write=False)
         meta = dict(
             classes=[name for name, _ in lists.categories],
             category_types=[t for _, t in lists.categories],
@@ -119,6 +121,7 @@ class DeepFashionCDataset(BaseDataset):
             img_path=osp.join(self.data_root, 'Img', lists.images[row]),
             gt_label=category,
             attr_states=lists.states[row].copy(),
+            attr_types=self.attr_types,  # shared, read-only
             crop_box=np.array([max(x1 - mx, 0), max(y1 - my, 0), x2 + mx,
                                y2 + my], np.float32),
             category_type=lists.categories[category][1],

@@ -43,7 +43,9 @@ class AttributeTopKRecall(BaseMetric):
     """Pooled attribute recall at top k, overall and per attribute type.
 
     Reads ``pred_attr_score`` and ``attr_states`` (1 / -1 / 0) of each data
-    sample and ``dataset_meta['attribute_types']`` (1-5).
+    sample and ``dataset_meta['attribute_types']`` (1-5). Attributes whose
+    state the model was given (``known_states`` != 0) are neither ranked nor
+    counted: the figure is about predicting the rest.
 
     Args:
         topk (Sequence[int]): The k values (the protocol: 3 and 5).
@@ -62,11 +64,14 @@ class AttributeTopKRecall(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             score = sample['pred_attr_score']
-            states = sample['attr_states']
             if isinstance(score, torch.Tensor):
                 score = score.detach().cpu().numpy()
-            self.results.append((np.asarray(score, np.float32),
-                                 np.asarray(states) == 1))
+            score = np.array(score, np.float32)
+            positive = np.asarray(sample['attr_states']) == 1
+            if 'known_states' in sample:
+                given = np.asarray(sample['known_states']) != 0
+                score[given], positive = -np.inf, positive & ~given
+            self.results.append((score, positive))
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
         scores = np.stack([r[0] for r in results])

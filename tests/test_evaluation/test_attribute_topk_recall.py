@@ -58,3 +58,16 @@ def test_random_against_the_formula():
                         (4, 'part'), (5, 'style')):
             assert res[f'attr/{name}_recall@{k}'] == pytest.approx(
                 direct(scores, states, types, k, t))
+
+
+def test_given_attributes_are_not_ranked():
+    scores = np.array([[0.9, 0.8, 0.1, 0.7]])
+    states = np.array([[1, -1, 0, 1]])
+    metric = AttributeTopKRecall(topk=(1, ))
+    metric.dataset_meta = dict(attribute_types=TYPES)
+    # attribute 0 was given: it is neither a positive nor in the ranking,
+    # so the top 1 is attribute 1 (negative): 0 of 1 positive
+    metric.process(None, [dict(pred_attr_score=scores[0],
+                               attr_states=states[0],
+                               known_states=np.array([1, 0, 0, 0]))])
+    assert metric.evaluate(1)['attr/recall@1'] == pytest.approx(0.0)

@@ -169,3 +169,16 @@ def test_known_states_steer_a_trained_model():
         out = model(**data, mode='predict')
     yes, no = (s.pred_attr_score[1].item() for s in out)
     assert yes > 0.5 > no and yes - no > 0.3, (yes, no)
+
+
+def test_known_types_at_test_time():
+    states = np.array([1, -1, 0, 1, -1, 1], np.int8)
+    types = np.array([1, 1, 2, 3, 3, 5], np.int8)
+    out = MaskAttributeStates(test_mode=True, known_types=[1, 5])(
+        dict(attr_states=states, attr_types=types))
+    # texture and style given, as a seller would; the rest to predict
+    np.testing.assert_array_equal(out['known_states'], [1, -1, 0, 0, 0, 1])
+    np.testing.assert_array_equal(out['attr_loss_mask'],
+                                  [0, 0, 0, 1, 1, 0])
+    with pytest.raises(ValueError, match='test_mode'):
+        MaskAttributeStates(known_types=[1])

@@ -1,0 +1,4 @@
+# The CPU variant without ACA (V_s used directly).
+_base_ = './m2fashion_r18_synthfashion.py'
+
+model = dict(channel_attention=False)

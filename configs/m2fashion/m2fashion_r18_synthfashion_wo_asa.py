@@ -1,0 +1,4 @@
+# The CPU variant without ASA (global max pooling instead).
+_base_ = './m2fashion_r18_synthfashion.py'
+
+model = dict(spatial_attention=False)
