@@ -4,7 +4,8 @@
 Pooled over images: ``recall@k = sum_i |topk(s_i) ∩ P_i| / sum_i |P_i|``
 with ``P_i`` the positive (1) attributes of image i; unknown (0) and negative
 (-1) ones are not positives. The per-type figure ranks only that type's
-attributes. Own code: mmpretrain's ``MultiLabelMetric`` thresholds or takes
+attributes; a type without any positive (e.g. all given) is left out.
+Own code: mmpretrain's ``MultiLabelMetric`` thresholds or takes
 top-k per sample but averages per class or per sample, not pooled.
 """
 from typing import Dict, List, Sequence
@@ -83,11 +84,11 @@ class AttributeTopKRecall(BaseMetric):
             metrics[f'recall@{k}'] = 100.0 * hits.sum() / max(total.sum(), 1)
             for t, name in ATTRIBUTE_TYPES.items():
                 cols = np.flatnonzero(types == t)
-                if len(cols):
+                if len(cols) and positive[:, cols].any():
                     hits, total = topk_hits(scores[:, cols],
                                             positive[:, cols], k)
                     metrics[f'{name}_recall@{k}'] = \
-                        100.0 * hits.sum() / max(total.sum(), 1)
+                        100.0 * hits.sum() / total.sum()
             if self.mmfashion:
                 metrics[f'mmfashion_top50@{k}'] = 100.0 * mmfashion_recall(
                     scores, positive, k)
