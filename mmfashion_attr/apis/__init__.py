@@ -1,3 +1,4 @@
 from .attribute_inferencer import AttributeInferencer
+from .m2fashion_inferencer import M2FashionInferencer
 
-__all__ = ['AttributeInferencer']
+__all__ = ['AttributeInferencer', 'M2FashionInferencer']

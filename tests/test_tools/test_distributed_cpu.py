@@ -71,3 +71,25 @@ def test_two_process_test_counts_each_sample_once(dist_trained, tmp_path):
     metrics_two = logged_metrics(two)
     assert metrics_one['attr/category/support'] == '7'
     assert metrics_one == metrics_two
+
+
+def test_two_process_progressive_training(synth_root, tmp_path):
+    """Frozen branches get no gradient: with find_unused_parameters (as the
+    progressive configs set it) DDP trains through every stage."""
+    config = write_tiny_config(tmp_path / 'tiny.py', synth_root, epochs=3)
+    with open(config, 'a') as f:
+        f.write('''
+train_dataloader = dict(batch_size=4, sampler=dict(
+    type='LabelledTaskSampler', shuffle=True))
+param_scheduler = None
+find_unused_parameters = True
+custom_hooks = [dict(type='ChannelsLastHook', enabled=True),
+                dict(type='ProgressiveTrainingHook', stages=[
+    dict(tasks=['category'], epochs=1), dict(tasks=['neck_type'], epochs=1),
+    dict(tasks='all', epochs=1)])]
+''')
+    log = launch('dist_train.sh', [config, '2', '--work-dir',
+                                   str(tmp_path / 'work')])
+    for stage in ('1/3', '2/3', '3/3'):
+        assert f'progressive stage {stage}' in log
+    assert osp.exists(tmp_path / 'work' / 'epoch_3.pth')
