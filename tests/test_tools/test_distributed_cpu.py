@@ -79,8 +79,10 @@ def test_two_process_progressive_training(synth_root, tmp_path):
     config = write_tiny_config(tmp_path / 'tiny.py', synth_root, epochs=3)
     with open(config, 'a') as f:
         f.write('''
-train_dataloader = dict(batch_size=4, sampler=dict(
-    type='LabelledTaskSampler', shuffle=True))
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    sampler=dict(type='LabelledTaskSampler', shuffle=True),
+    dataset=dict(data_root=data_root, pipeline=pipeline))
 param_scheduler = None
 find_unused_parameters = True
 custom_hooks = [dict(type='ChannelsLastHook', enabled=True),
