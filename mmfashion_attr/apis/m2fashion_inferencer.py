@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
 from mmpretrain.apis import get_model
 
 from ..utils.checkpoint_loading import trusted_checkpoints
@@ -35,15 +36,16 @@ class M2FashionInferencer:
         cfg = Config.fromfile(config) if isinstance(config, str) else config
         with trusted_checkpoints():  # a full training checkpoint
             self.model = get_model(cfg, checkpoint, device=device).eval()
-        meta = getattr(self.model, 'dataset_meta', None) or {}
+        meta = getattr(self.model, '_dataset_meta', None) or {}  # get_model's
         if 'attributes' not in meta:
             raise ValueError(f'{checkpoint} carries no attribute names '
                              '(dataset_meta): train it with this plugin')
         self.classes, self.attributes = meta['classes'], meta['attributes']
         steps = [t for t in cfg.test_dataloader.dataset.pipeline
                  if t['type'] not in ('MaskAttributeStates', 'PackInputs')]
-        self.pipeline = Compose(steps + [dict(
-            type='PackInputs', algorithm_keys=('known_states', ))])
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            self.pipeline = Compose(steps + [dict(
+                type='PackInputs', algorithm_keys=('known_states', ))])
 
     def states(self, known: Optional[Dict[str, int]]) -> np.ndarray:
         """The state vector of ``{attribute name: 1 | -1}``."""

@@ -61,3 +61,20 @@ def test_cpu_variant_trains_and_tests(tmp_path):
     # with texture and style given, those types are not ranked at all
     assert 'attr/texture_recall@3' in metrics['none']
     assert 'attr/texture_recall@3' not in metrics['given']
+
+    # the demo CLI: a given attribute is not predicted again; names checked
+    images = sorted(glob.glob(str(data / 'images' / 'test' / '*.jpg')))[:2]
+    given = 'pattern solid'
+    out = tmp_path / 'pred.jsonl'
+    demo = ['demo/m2fashion_demo.py', *images, '--config', config,
+            '--checkpoint', ckpt, '--known', f'{given}=1', '--topk', '3',
+            '--out', str(out)]
+    run(demo)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r['image'] for r in rows] == images
+    for row in rows:
+        assert row['given'] == {given: 1}
+        assert len(row['category']) == 3 and len(row['attributes']) == 3
+        assert given not in [name for name, _ in row['attributes']]
+    with pytest.raises(AssertionError, match='unknown attribute'):
+        run(demo[:-6] + ['--known', 'pattern plaid stripes=1'])

@@ -3,7 +3,8 @@
 # generate the data (once), train configs/m2fashion/m2fashion_r18_synthfashion.py
 # (attribute-guided attention, label masking, triplet loss), test it with
 # every attribute state unknown, then with the texture and style attributes
-# given (as a seller would fill them in) and the rest predicted.
+# given (as a seller would fill them in) and the rest predicted; predict a
+# few images with demo/m2fashion_demo.py.
 #   bash tools/demo.sh m2fashion   (WORK_DIR=work_dirs/demo_m2fashion)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -31,4 +32,8 @@ say "test: category top-k accuracy, attribute top-k recall, nothing given"
 say "test: texture (1) and style (5) attributes given, the others predicted"
 "$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK/test_given" \
   --cfg-options "test_dataloader.dataset.pipeline.2.known_types=[1,5]"
+say "predict: 3 test images, a seller says they are solid; category and other attributes predicted"
+mapfile -t IMAGES < <(ls "$DATA"/images/test/*.jpg | head -3)
+"$PY" demo/m2fashion_demo.py "${IMAGES[@]}" --config "$CONFIG" \
+  --checkpoint "$CKPT" --known "pattern solid=1" --out "$WORK/predictions.jsonl"
 say "done"
