@@ -104,3 +104,40 @@ def test_test_split_is_held_out(synth_root):
     ds = CatalogAttrDataset(ann_file='test.csv', schema_file='schema.json',
                             data_root=synth_root, data_prefix='images')
     assert len(ds) == 7
+
+
+def test_instances_export(tmp_path):
+    """Every garment, the second one included, as a Fashionpedia-style
+    instance: its visible mask, category and complete attributes."""
+    from mmengine.registry import DefaultScope
+    from pycocotools import mask as mask_utils
+
+    from mmfashion_attr.datasets import FashionpediaInstanceDataset
+    from mmfashion_attr.datasets.synthfashion.instances import (
+        attribute_ids, attribute_vocabulary)
+    generate(str(tmp_path), 8, 0, size=64, seed=0, instances=True)
+    assert is_current(str(tmp_path), 8, 0, size=64, seed=0, instances=True)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        ds = FashionpediaInstanceDataset(
+            ann_file=str(tmp_path / 'instances_train.json'),
+            data_prefix=dict(img=str(tmp_path / 'images')), pipeline=[])
+    assert len(ds) == 8
+    with open(tmp_path / 'train.csv') as f:
+        rows = list(csv.DictReader(f))
+    for i, row in enumerate(rows):
+        _, truth, _, box, garments = make_sample(0, 'train', i, 64,
+                                                 with_box=True,
+                                                 with_garments=True)
+        instances = ds[i]['instances']
+        assert len(instances) == len([g for g in garments if g[1].any()])
+        main = instances[0]
+        assert ds.metainfo['classes'][main['bbox_label']] == row['category']
+        assert main['bbox'] == [box[0], box[1], box[2], box[3]]
+        assert main['attr_ids'] == attribute_ids(truth)
+        names = [attribute_vocabulary()[a][0] for a in main['attr_ids']]
+        assert f'pattern {truth["pattern"]}'.replace('_', ' ') in names
+        # the second garment's mask is what the main one leaves visible
+        if len(instances) > 1:
+            second = mask_utils.decode(instances[1]['mask'])
+            assert not (second & garments[0][1]).any()
+            assert (second == garments[1][1]).all()

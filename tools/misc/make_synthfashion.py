@@ -2,14 +2,16 @@
 
     python tools/misc/make_synthfashion.py --out data/synthfashion \
         --num-train 3000 --num-val 600 --num-test 600 --size 256 --seed 0 \
-        [--workers 2] [--deepfashion-c]
+        [--workers 2] [--deepfashion-c] [--instances]
 
 Writes images/{train,val,test}/*.jpg, schema.json, train.csv, val.csv,
 test.csv (held out: val picks checkpoints and calibrates thresholds) and
 synthfashion.json (generator version and arguments, written last).
 Same arguments, same bytes (the worker count does not matter).
 --deepfashion-c also writes DeepFashion-C's list files for the same images
-(Anno/, Eval/, Img/img -> images/). --if-changed skips the work when OUT
+(Anno/, Eval/, Img/img -> images/); --instances writes every garment's mask,
+category and attributes as instances_{split}.json (Fashionpedia's COCO-style
+JSON, for Attribute Mask R-CNN). --if-changed skips the work when OUT
 already holds this generation.
 """
 import argparse
@@ -30,18 +32,22 @@ def main():
     parser.add_argument('--deepfashion-c', action='store_true',
                         help="also write DeepFashion-C's layout (Anno/, "
                         'Eval/, Img/img) for the same images')
+    parser.add_argument('--instances', action='store_true',
+                        help='also write instances_{split}.json (garment '
+                        'masks, categories, attribute ids)')
     parser.add_argument('--if-changed', action='store_true',
                         help='do nothing if OUT already holds this version '
                         'generated with these arguments')
     args = parser.parse_args()
     if args.if_changed and is_current(args.out, args.num_train,
                                       args.num_val, args.size, args.seed,
-                                      args.num_test, args.deepfashion_c):
+                                      args.num_test, args.deepfashion_c,
+                                      args.instances):
         print(f'{args.out} is up to date')
         return
     start = time.perf_counter()
     generate(args.out, args.num_train, args.num_val, args.size, args.seed,
-             args.workers, args.num_test, args.deepfashion_c)
+             args.workers, args.num_test, args.deepfashion_c, args.instances)
     total = args.num_train + args.num_val + args.num_test
     elapsed = time.perf_counter() - start
     print(f'wrote {total} images to {args.out} in {elapsed:.1f}s '

@@ -287,9 +287,10 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
                         fill=ink, width=max(2, int(0.05 * s)))
 
 
-def render(truth, size, rng, with_box=False):
+def render(truth, size, rng, with_box=False, with_garments=False):
     """Render one image of the garment described by ``truth`` (and, with
-    ``with_box``, the box ``x1, y1, x2, y2`` of that garment)."""
+    ``with_box``, the box ``x1, y1, x2, y2`` of that garment; with
+    ``with_garments``, ``[(truth, visible mask)]`` of both garments)."""
     img = Image.new('RGB', (size, size),
                     tuple(int(c) for c in rng.integers(170, 256, 3)))
     _clutter(rng, ImageDraw.Draw(img), size)
@@ -300,7 +301,9 @@ def render(truth, size, rng, with_box=False):
     # partly visible second garment: a bottom below a top, or a top above
     other = dict(category='jeans' if top else 't-shirt',
                  length='ankle' if top else 'regular')
-    oc = COLORS[list(COLORS)[rng.integers(len(COLORS))]]
+    other['color'] = [list(COLORS)[rng.integers(len(COLORS))]]
+    other['pattern'] = 'solid'
+    oc = COLORS[other['color'][0]]
     mask2 = Image.new('L', (size, size), 0)
     if top:
         _draw_bottom(rng, ImageDraw.Draw(mask2), None, other, x,
@@ -319,69 +322,80 @@ def render(truth, size, rng, with_box=False):
             s)
     img.paste(_texture(rng, size, truth['pattern'], c1, c2), (0, 0), mask)
     img.paste(details, (0, 0), details)
-    return (img, mask.getbbox()) if with_box else img
+    out = [img] + ([mask.getbbox()] if with_box else [])
+    if with_garments:
+        main = np.asarray(mask) > 0
+        out.append([(truth, main), (other, (np.asarray(mask2) > 0) & ~main)])
+    return tuple(out) if len(out) > 1 else img
 
 
 # label streams per split (test is 3: 2 seeds the drawing)
 SPLIT_IDS = dict(train=0, val=1, test=3)
 
 
-def make_sample(seed, split, index, size, with_box=False):
-    """(image JPEG bytes, full truth, labelled subset[, garment box]) of one
-    sample."""
+def make_sample(seed, split, index, size, with_box=False,
+                with_garments=False):
+    """(image JPEG bytes, full truth, labelled subset[, garment box][,
+    garments: ``[(truth, visible mask)]``]) of one sample."""
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
     truth = sample_labels(rng)
     draw_rng = np.random.default_rng([seed, 2, index, len(split)])
-    img, box = render(truth, size, draw_rng, with_box=True)
+    img, box, garments = render(truth, size, draw_rng, with_box=True,
+                                with_garments=True)
     buf = io.BytesIO()
     img.save(buf, format='JPEG', quality=90)
     labelled = {'category': truth['category']}
     for name, _, _, _, _, missing in ATTRIBUTES:
         if name in truth and rng.random() >= missing:
             labelled[name] = truth[name]
-    if with_box:
-        return buf.getvalue(), truth, labelled, box
-    return buf.getvalue(), truth, labelled
+    return (buf.getvalue(), truth, labelled) + ((box, ) if with_box else ()) \
+        + ((garments, ) if with_garments else ())
 
 
 def _write_one(args):
     out, seed, split, index, size = args
-    data, _, labelled, box = make_sample(seed, split, index, size,
-                                         with_box=True)
+    data, _, labelled, box, garments = make_sample(
+        seed, split, index, size, with_box=True, with_garments=True)
     name = f'{split}/{index:06d}.jpg'
     with open(osp.join(out, 'images', name), 'wb') as f:
         f.write(data)
-    return name, labelled, box
+    from .instances import encode_garments
+    return name, labelled, box, encode_garments(garments)
 
 
 def generation_info(num_train, num_val, size, seed, num_test=0,
-                    deepfashion_c=False):
+                    deepfashion_c=False, instances=False):
     """What ``generate`` records in ``synthfashion.json``."""
     info = dict(version=VERSION, num_train=num_train, num_val=num_val,
                 num_test=num_test, size=size, seed=seed)
     if deepfashion_c:
         info['deepfashion_c'] = True
+    if instances:
+        info['instances'] = True
     return info
 
 
 def is_current(out, num_train, num_val, size=256, seed=0, num_test=0,
-               deepfashion_c=False):
+               deepfashion_c=False, instances=False):
     """Whether ``out`` holds a finished generation with these arguments."""
     try:
         with open(osp.join(out, 'synthfashion.json')) as f:
             return json.load(f) == generation_info(
-                num_train, num_val, size, seed, num_test, deepfashion_c)
+                num_train, num_val, size, seed, num_test, deepfashion_c,
+                instances)
     except (OSError, ValueError):
         return False
 
 
 def generate(out, num_train, num_val, size=256, seed=0, workers=1,
-             num_test=0, deepfashion_c=False):
+             num_test=0, deepfashion_c=False, instances=False):
     """Write ``images/``, ``schema.json``, ``train.csv``, ``val.csv`` and
     (``num_test > 0``) ``test.csv``: val picks checkpoints and calibrates
     thresholds, test is held out for the reported figures. With
     ``deepfashion_c``, also DeepFashion-C's ``Anno/``, ``Eval/`` and
-    ``Img/img`` (a link to ``images/``) for the same images.
+    ``Img/img`` (a link to ``images/``) for the same images. With
+    ``instances``, also ``instances_{split}.json``: every garment's mask,
+    category and attributes (``instances.py``).
 
     ``synthfashion.json`` (version and arguments) is written last, so it
     marks a finished generation.
@@ -402,12 +416,15 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         with open(osp.join(out, f'{split}.csv'), 'w', newline='') as f:
             writer = csv.writer(f)
             writer.writerow(['image', 'category'] + names)
-            for name, lab, box in rows:
+            for name, lab, box, _ in rows:
                 samples.append((split, name, lab, box))
                 cells = [lab.get(n, '') for n in names]
                 cells = ['|'.join(c) if isinstance(c, list) else c
                          for c in cells]
                 writer.writerow([name, lab['category']] + cells)
+        if instances:
+            from .instances import write_instances
+            write_instances(out, split, [(r[0], r[3]) for r in rows], size)
     with open(osp.join(out, 'schema.json'), 'w') as f:
         json.dump(schema_dict(), f, indent=1)
     if deepfashion_c:
@@ -415,4 +432,4 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         write_deepfashion_c(out, samples)
     with open(osp.join(out, 'synthfashion.json'), 'w') as f:
         json.dump(generation_info(num_train, num_val, size, seed, num_test,
-                                  deepfashion_c), f)
+                                  deepfashion_c, instances), f)
