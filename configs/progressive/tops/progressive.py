@@ -1,12 +1,14 @@
 # Progressive training: one branch added per stage (2 epochs on the images
 # that have that attribute labelled, lr 1e-3, base trained, earlier branches
-# frozen), then every branch and the base fine-tuned on all images (4 epochs,
-# lr 1e-4). Order: coarse whole-garment attributes first, small details last.
+# kept training on their own losses: freeze_earlier=False, see the folder
+# README for why), then every branch and the base fine-tuned on all images
+# (4 epochs, lr 1e-4). Order: coarse whole-garment attributes first, small
+# details last.
 _base_ = './_article.py'
 
 custom_hooks = [
     dict(type='ChannelsLastHook', enabled=True),
-    dict(type='ProgressiveTrainingHook', stages=[
+    dict(type='ProgressiveTrainingHook', freeze_earlier=False, stages=[
         dict(tasks=['category'], epochs=2),
         dict(tasks=['color'], epochs=2),
         dict(tasks=['pattern'], epochs=2),

@@ -1,0 +1,55 @@
+# Attribute Mask R-CNN, the seed's setup (Gupta et al., CS231n 2020): mmdet's
+# Mask R-CNN R-50-FPN (ImageNet backbone, 1x schedule) with an attribute
+# branch (FC 1024 + ReLU, one sigmoid per attribute, focal loss, garments
+# without attributes left out of it) on Fashionpedia / iMaterialist-2020:
+# 46 classes, 294 attributes, 1333x800 input, attribute and class-score
+# thresholds 0.5. Data: data/fashionpedia/ as distributed (train/, test/,
+# instances_attributes_{train,val}2020.json), or iMaterialist-2020 converted
+# by tools/dataset_converters/imaterialist2020_to_coco.py.
+_base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
+custom_imports = dict(imports=['mmfashion_attr'], allow_failed_imports=False)
+
+num_classes, num_attributes = 46, 294
+model = dict(roi_head=dict(
+    type='AttributeRoIHead',
+    bbox_head=dict(num_classes=num_classes),
+    mask_head=dict(num_classes=num_classes),
+    attr_head=dict(type='RoIAttributeHead', num_attributes=num_attributes,
+                   in_channels=256, fc_channels=(1024, ),
+                   loss=dict(type='FocalLoss', use_sigmoid=True),
+                   skip_unlabelled=True),
+    # Fashionpedia's categories with attributes (its evaluation code's
+    # list); garment parts and accessories have none
+    attr_categories=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 28, 29, 31,
+                     32, 33]))
+
+data_root = 'data/fashionpedia/'
+dataset_type = 'FashionpediaInstanceDataset'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='LoadInstanceAttributes'),
+    dict(type='KeepInstanceAttributes', transforms=[
+        dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+        dict(type='RandomFlip', prob=0.5)]),
+    dict(type='PackDetInputsWithAttributes'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1333, 800), keep_ratio=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape',
+                                          'img_shape', 'scale_factor')),
+]
+train_dataloader = dict(dataset=dict(
+    type=dataset_type, data_root=data_root, metainfo=None,
+    ann_file='instances_attributes_train2020.json',
+    data_prefix=dict(img='train/'), pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(
+    type=dataset_type, data_root=data_root, metainfo=None,
+    ann_file='instances_attributes_val2020.json',
+    data_prefix=dict(img='test/'), pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='FashionpediaMetric',
+                     ann_file=data_root + 'instances_attributes_val2020.json',
+                     attr_thr=0.5, score_thr=0.5)
+test_evaluator = val_evaluator

@@ -1,0 +1,3 @@
+from .attribute_roi_head import AttributeRoIHead
+
+__all__ = ['AttributeRoIHead']

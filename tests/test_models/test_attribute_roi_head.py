@@ -1,0 +1,140 @@
+"""Attribute Mask R-CNN's RoI head: each positive RoI's target is its own
+ground truth's attributes, unlabelled garments can be left out of the loss,
+and every final detection gets attribute scores."""
+import os.path as osp
+
+import pytest
+import torch
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import bbox_overlaps
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.structures import InstanceData
+
+import mmfashion_attr  # noqa: F401
+from tests.helpers.tiny_config import ROOT
+
+CONFIG = osp.join(ROOT, 'configs', 'attr_mask_rcnn',
+                  'attr-mask-rcnn_r18_fpn_synthfashion.py')
+NUM_ATTRS = 36
+
+
+@pytest.fixture(scope='module')
+def model():
+    cfg = Config.fromfile(CONFIG)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        torch.manual_seed(0)
+        return MODELS.build(cfg.model)
+
+
+def sample(boxes, labels, attrs, size=64):
+    ds = DetDataSample(metainfo=dict(img_shape=(size, size),
+                                     ori_shape=(size, size),
+                                     scale_factor=(1.0, 1.0),
+                                     batch_input_shape=(size, size),
+                                     pad_shape=(size, size)))
+    ds.gt_instances = InstanceData(
+        bboxes=torch.tensor(boxes, dtype=torch.float32),
+        labels=torch.tensor(labels),
+        attributes=torch.tensor(attrs, dtype=torch.uint8))
+    from mmdet.structures.mask import BitmapMasks
+    masks = torch.zeros(len(boxes), size, size, dtype=torch.uint8)
+    for m, (x1, y1, x2, y2) in zip(masks, boxes):
+        m[int(y1):int(y2), int(x1):int(x2)] = 1
+    ds.gt_instances.masks = BitmapMasks(masks.numpy(), size, size)
+    ds.ignored_instances = InstanceData(bboxes=torch.zeros(0, 4),
+                                        labels=torch.zeros(0).long())
+    return ds
+
+
+def hot(*ids):
+    row = [0] * NUM_ATTRS
+    for i in ids:
+        row[i] = 1
+    return row
+
+
+def test_positive_rois_get_their_own_ground_truths_attributes(model):
+    head = model.roi_head
+    boxes = [[2, 2, 30, 30], [34, 34, 62, 62], [34, 2, 62, 30]]
+    gt_attrs = [hot(1, 5), hot(7), hot(20, 30)]
+    data = [sample(boxes, [0, 1, 2], gt_attrs)]
+    feats = tuple(torch.randn(1, 64, 64 // s, 64 // s)
+                  for s in (4, 8, 16, 32, 64))
+    # proposals: jittered copies of each garment
+    props = torch.tensor(boxes, dtype=torch.float32).repeat(4, 1)
+    props += torch.randint(-3, 4, props.shape).float()
+    rpn = [InstanceData(bboxes=props.clamp(0, 64),
+                        scores=torch.ones(len(props)))]
+    seen = {}
+    forward, loss = head._attr_forward, head.attr_head.loss
+
+    def record_forward(x, rois):
+        seen['rois'] = rois
+        return forward(x, rois)
+
+    def record_loss(logits, targets):
+        seen['targets'] = targets
+        return loss(logits, targets)
+
+    head._attr_forward, head.attr_head.loss = record_forward, record_loss
+    try:
+        losses = head.loss(feats, rpn, data)
+    finally:
+        del head._attr_forward, head.attr_head.loss
+    assert losses['loss_attr'] > 0
+    rois, targets = seen['rois'], seen['targets']
+    assert len(rois) >= len(boxes)  # the ground truths are proposals too
+    owner = bbox_overlaps(rois[:, 1:], torch.tensor(
+        boxes, dtype=torch.float32)).argmax(1)
+    expected = torch.tensor(gt_attrs, dtype=torch.uint8)[owner]
+    assert torch.equal(targets, expected)
+
+
+def test_unlabelled_garments_left_out_of_the_loss():
+    from mmfashion_attr.models.heads import RoIAttributeHead
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        skip = RoIAttributeHead(4, in_channels=1, roi_feat_size=1,
+                                loss=dict(type='CrossEntropyLoss',
+                                          use_sigmoid=True))
+        keep = RoIAttributeHead(4, in_channels=1, roi_feat_size=1,
+                                loss=dict(type='CrossEntropyLoss',
+                                          use_sigmoid=True),
+                                skip_unlabelled=False)
+    logits = torch.tensor([[2., -2, 0, 0], [9, 9, 9, 9]])
+    targets = torch.tensor([[1, 0, 0, 1], [0, 0, 0, 0]])
+    only_first = keep.loss(logits[:1], targets[:1])['loss_attr']
+    assert skip.loss(logits, targets)['loss_attr'] == pytest.approx(
+        float(only_first))
+    assert keep.loss(logits, targets)['loss_attr'] > only_first
+    # nothing labelled: a zero loss that still backpropagates
+    logits.requires_grad_(True)
+    zero = skip.loss(logits, torch.zeros_like(targets))['loss_attr']
+    zero.backward()
+    assert zero == 0 and logits.grad is not None
+
+
+def test_every_detection_gets_attribute_scores(model):
+    head = model.roi_head
+    feats = tuple(torch.randn(2, 64, 64 // s, 64 // s)
+                  for s in (4, 8, 16, 32, 64))
+    props = torch.tensor([[2., 2, 40, 50], [10, 10, 60, 60]])
+    rpn = [InstanceData(bboxes=props, scores=torch.ones(2)),
+           InstanceData(bboxes=torch.zeros(0, 4), scores=torch.zeros(0))]
+    data = [sample([[0, 0, 1, 1]], [0], [hot()]) for _ in range(2)]
+    head.test_cfg.score_thr = 0.0
+    results = head.predict(feats, rpn, data, rescale=True)
+    assert len(results[0]) > 0
+    for res in results:
+        assert res.attr_scores.shape == (len(res), NUM_ATTRS)
+        assert res.masks.shape[0] == len(res)
+    assert ((results[0].attr_scores >= 0)
+            & (results[0].attr_scores <= 1)).all()
+    # categories without attributes get none
+    head.attr_categories = [5]
+    try:
+        res = head.predict(feats, rpn, data)[0]
+    finally:
+        head.attr_categories = None
+    assert (res.attr_scores[res.labels != 5] == 0).all()
