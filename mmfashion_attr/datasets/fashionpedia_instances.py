@@ -35,8 +35,8 @@ class FashionpediaInstanceDataset(CocoDataset):
     """Garments with masks, boxes, categories and attribute sets.
 
     Each instance gets ``attr_ids``: contiguous attribute indices; the meta
-    holds ``attributes`` (names) and ``attribute_ids`` (the file's id of
-    each index). Polygons with fewer than 3 points are dropped (an
+    holds ``attributes`` (names), ``attribute_ids`` (the file's id of each
+    index) and ``category_ids`` (the file's id of each class). Polygons with fewer than 3 points are dropped (an
     instance left without any is skipped); both are counted and logged.
     An attribute id that the file's ``attributes`` list lacks, or an image
     file that is missing (``check_images``), is an error naming it.
@@ -71,6 +71,7 @@ class FashionpediaInstanceDataset(CocoDataset):
         self.cat_ids = self.coco.get_cat_ids(
             cat_names=self._metainfo['classes'])
         self.cat2label = {c: i for i, c in enumerate(self.cat_ids)}
+        self._metainfo['category_ids'] = tuple(self.cat_ids)
         self.cat_img_map = copy.deepcopy(self.coco.cat_img_map)
         self.skipped = dict(short_polygons=0, instances_without_mask=0)
         data_list, missing = [], []

@@ -86,7 +86,8 @@ class FashionpediaMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         meta = self.dataset_meta
-        cat_ids = self.coco.get_cat_ids(cat_names=meta['classes'])
+        cat_ids = meta.get('category_ids') or self.coco.getCatIds(
+            catNms=list(meta['classes']))
         for sample in data_samples:
             self.results.extend(to_results(
                 sample['pred_instances'], sample['img_id'], cat_ids,

@@ -1,0 +1,83 @@
+"""Attribute Mask R-CNN configs: the seed's setup builds; the CPU variant
+trains on SynthFashion garments through tools/train.py and tests through
+tools/test.py; the written results file scores the same in the stand-alone
+evaluator; the detection demo writes JSON and drawn images."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+import mmfashion_attr  # noqa: F401
+from tests.helpers.tiny_config import ROOT
+from tests.test_tools.test_train_resume_test import run
+
+FOLDER = osp.join(ROOT, 'configs', 'attr_mask_rcnn')
+CPU = osp.join(FOLDER, 'attr-mask-rcnn_r18_fpn_synthfashion.py')
+
+
+def test_seed_setup_builds():
+    cfg = Config.fromfile(osp.join(FOLDER,
+                                   'attr-mask-rcnn_r50_fpn_fashionpedia.py'))
+    head = cfg.model.roi_head
+    assert head.bbox_head.num_classes == 46
+    assert head.attr_head.num_attributes == 294
+    assert head.attr_head.loss.type == 'FocalLoss'
+    assert cfg.val_evaluator.attr_thr == 0.5
+    assert cfg.val_evaluator.score_thr == 0.5
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+    assert model.roi_head.attr_head.fcs[-1].out_features == 294
+
+
+def test_cpu_variant_trains_tests_and_predicts(tmp_path):
+    from mmfashion_attr.datasets.synthfashion import generate
+    data = tmp_path / 'data'
+    generate(str(data), num_train=48, num_val=8, size=64, seed=0,
+             num_test=16, instances=True)
+    options = []
+    for split in ('train', 'val', 'test'):
+        options += [f'{split}_dataloader.dataset.data_root={data}',
+                    f'{split}_dataloader.num_workers=0',
+                    f'{split}_dataloader.persistent_workers=False']
+    options += [f'val_evaluator.ann_file={data}/instances_val.json',
+                f'test_evaluator.ann_file={data}/instances_test.json',
+                'train_cfg.max_epochs=4', 'train_cfg.val_interval=4',
+                'param_scheduler.1.milestones=[3]',
+                'default_hooks.logger.interval=4']
+    work = tmp_path / 'work'
+    run(['tools/train.py', CPU, '--work-dir', str(work), '--cfg-options',
+         *options])
+    ckpt = (work / 'last_checkpoint').read_text().strip()
+    name = 'trained'  # a low class-score threshold: a few epochs only
+    run(['tools/test.py', CPU, ckpt, '--work-dir', str(tmp_path / name),
+         '--cfg-options', *options, 'test_evaluator.score_thr=0.05',
+         f'test_evaluator.outfile_prefix={tmp_path / name}'])
+    with open(sorted(glob.glob(str(tmp_path / name / '*' /
+                                   '*.json')))[-1]) as f:
+        trained = json.load(f)
+    for kind in ('segm', 'bbox'):
+        for key in ('ap', 'ap50', 'attr_f1', 'ap_iou_f1', 'ap_iou_f1_50'):
+            assert 0 <= trained[f'fashionpedia/{kind}_{key}'] <= 1
+    # the results file the metric wrote, scored by the stand-alone tool
+    out = tmp_path / 'summary.json'
+    run(['tools/analysis_tools/eval_fashionpedia.py',
+         str(data / 'instances_test.json'), str(tmp_path / 'trained') +
+         '.attr.json', '--out-json', str(out)])
+    summary = json.loads(out.read_text())
+    assert summary['segm_ap_iou_f1'] == pytest.approx(
+        trained['fashionpedia/segm_ap_iou_f1'], abs=1e-4)
+    # the detection demo: names, masks, and a drawn image per input
+    images = sorted(glob.glob(str(data / 'images' / 'test' / '*.jpg')))[:2]
+    listing = tmp_path / 'images.txt'
+    listing.write_text('\n'.join(images))
+    run(['demo/det_demo.py', str(listing), CPU, ckpt, '--out',
+         str(tmp_path / 'det.json'), '--show-dir', str(tmp_path / 'show'),
+         '--score-thr', '0.0'])
+    dets = json.loads((tmp_path / 'det.json').read_text())
+    assert dets and {'segmentation', 'bbox', 'category', 'attributes',
+                     'attribute_scores'} <= set(dets[0])
+    assert len(glob.glob(str(tmp_path / 'show' / '*.jpg'))) == 2
