@@ -36,8 +36,9 @@ class FashionpediaInstanceDataset(CocoDataset):
 
     Each instance gets ``attr_ids``: contiguous attribute indices; the meta
     holds ``attributes`` (names), ``attribute_ids`` (the file's id of each
-    index) and ``category_ids`` (the file's id of each class). Polygons with fewer than 3 points are dropped (an
-    instance left without any is skipped); both are counted and logged.
+    index) and ``category_ids`` (the file's id of each class). Polygons
+    with fewer than 3 points are dropped (an instance left without any is
+    skipped); both are counted and logged.
     An attribute id that the file's ``attributes`` list lacks, or an image
     file that is missing (``check_images``), is an error naming it.
 
@@ -125,8 +126,8 @@ class FashionpediaInstanceDataset(CocoDataset):
         img = raw_data_info['raw_img_info']
         # mmdet's own parsing, one annotation at a time, so that each kept
         # instance is known and gets its attributes
-        info = super().parse_data_info(dict(raw_img_info=img,
-                                             raw_ann_info=[]))
+        info = super().parse_data_info(
+            dict(raw_img_info=img, raw_ann_info=[]))
         info['num_attributes'] = len(self.attr_index)
         for ann in raw_data_info['raw_ann_info']:
             ann = self._checked(ann, img)
@@ -138,4 +139,3 @@ class FashionpediaInstanceDataset(CocoDataset):
                 instance['attr_ids'] = ann['attr_ids']
                 info['instances'].append(instance)
         return info
-

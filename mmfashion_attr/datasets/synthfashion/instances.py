@@ -69,6 +69,7 @@ def write_instances(out: str, split: str, rows: Sequence[tuple],
                 attribute_ids=g['attribute_ids'], segmentation=g['rle'],
                 bbox=g['bbox'], area=g['area'], iscrowd=0))
     path = osp.join(out, f'instances_{split}.json')
+    vocab = attribute_vocabulary()
     with open(path, 'w') as f:
         json.dump(dict(
             info=dict(description=f'SynthFashion {split} garments'),
@@ -76,6 +77,5 @@ def write_instances(out: str, split: str, rows: Sequence[tuple],
             categories=[dict(id=i, name=c, supercategory='garment')
                         for i, c in enumerate(categories)],
             attributes=[dict(id=i, name=n, supercategory=a)
-                        for i, (n, a) in enumerate(attribute_vocabulary())]),
-            f)
+                        for i, (n, a) in enumerate(vocab)]), f)
     return path
