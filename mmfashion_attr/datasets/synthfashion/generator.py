@@ -340,8 +340,8 @@ def make_sample(seed, split, index, size, with_box=False,
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
     truth = sample_labels(rng)
     draw_rng = np.random.default_rng([seed, 2, index, len(split)])
-    img, box, garments = render(truth, size, draw_rng, with_box=True,
-                                with_garments=True)
+    img, box, *garments = render(truth, size, draw_rng, with_box=True,
+                                 with_garments=with_garments)
     buf = io.BytesIO()
     img.save(buf, format='JPEG', quality=90)
     labelled = {'category': truth['category']}
@@ -349,18 +349,22 @@ def make_sample(seed, split, index, size, with_box=False,
         if name in truth and rng.random() >= missing:
             labelled[name] = truth[name]
     return (buf.getvalue(), truth, labelled) + ((box, ) if with_box else ()) \
-        + ((garments, ) if with_garments else ())
+        + tuple(garments)
 
 
 def _write_one(args):
-    out, seed, split, index, size = args
-    data, _, labelled, box, garments = make_sample(
-        seed, split, index, size, with_box=True, with_garments=True)
+    """Write one image; ``(name, labelled, box, encoded garments or None)``
+    (the masks are encoded only for ``instances``)."""
+    out, seed, split, index, size, instances = args
+    data, _, labelled, box, *garments = make_sample(
+        seed, split, index, size, with_box=True, with_garments=instances)
     name = f'{split}/{index:06d}.jpg'
     with open(osp.join(out, 'images', name), 'wb') as f:
         f.write(data)
+    if not instances:
+        return name, labelled, box, None
     from .instances import encode_garments
-    return name, labelled, box, encode_garments(garments)
+    return name, labelled, box, encode_garments(garments[0])
 
 
 def generation_info(num_train, num_val, size, seed, num_test=0,
@@ -407,7 +411,8 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         if not num:
             continue
         os.makedirs(osp.join(out, 'images', split), exist_ok=True)
-        jobs = [(out, seed, split, i, size) for i in range(num)]
+        jobs = [(out, seed, split, i, size, instances)
+                for i in range(num)]
         if workers > 1:
             with Pool(workers) as pool:
                 rows = pool.map(_write_one, jobs, chunksize=64)
