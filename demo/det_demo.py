@@ -24,13 +24,9 @@ from mmfashion_attr.evaluation.fashionpedia_metric import to_results
 from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
 
 
-def draw(model, path, sample, results, score_thr, out_file):
+def draw(vis, path, sample, results, score_thr, out_file):
     """mmdet's drawing of masks, boxes and categories, then the attribute
     names under each box."""
-    from mmdet.registry import VISUALIZERS
-    vis = VISUALIZERS.build(dict(type='DetLocalVisualizer',
-                                 name=f'det_demo_{id(sample)}'))
-    vis.dataset_meta = model.dataset_meta
     image = mmcv.imread(path, channel_order='rgb')
     vis.add_datasample('garments', image, sample, draw_gt=False,
                        pred_score_thr=score_thr)
@@ -70,7 +66,11 @@ def main():
     attr_index = {a: i for i, a in enumerate(meta['attribute_ids'])}
     paths = expand_inputs(args.input)
     if args.show_dir:
+        from mmdet.registry import VISUALIZERS
         os.makedirs(args.show_dir, exist_ok=True)
+        vis = VISUALIZERS.build(dict(type='DetLocalVisualizer',
+                                     name='det_demo'))
+        vis.dataset_meta = meta
     all_results = []
     for path in paths:
         sample = inference_detector(model, path)
@@ -88,7 +88,7 @@ def main():
             f'{d["category"]} {d["score"]:.2f} [{", ".join(d["attributes"])}]'
             for d in results))
         if args.show_dir:
-            draw(model, path, sample, results, args.score_thr,
+            draw(vis, path, sample, results, args.score_thr,
                  osp.join(args.show_dir, name))
     if args.out:
         with open(args.out, 'w') as f:
