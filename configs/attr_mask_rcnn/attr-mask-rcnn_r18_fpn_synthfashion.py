@@ -1,7 +1,9 @@
 # The same model at CPU scale on SynthFashion's garments (make_synthfashion.py
 # --instances, 128 px): ResNet-18 from scratch (nothing can be downloaded),
 # 64-channel FPN and heads, 6 classes, 36 attributes (one per attribute
-# value), AdamW, batch 4, 12 epochs. Trains on a 2-core CPU in minutes.
+# value), AdamW, batch 4, 6 epochs. With at most two garments per image, 200
+# proposals and 128 sampled RoIs per image are plenty, and halve the time
+# (RoIAlign dominates on CPU). Trains on a 2-core CPU in about 9 minutes.
 _base_ = './attr-mask-rcnn_r50_fpn_fashionpedia.py'
 
 data_root = 'data/synthfashion_instances/'
@@ -19,7 +21,10 @@ model = dict(
                        num_classes=num_classes),
         attr_head=dict(num_attributes=num_attributes, in_channels=width,
                        fc_channels=(256, )),
-        attr_categories=None))  # every SynthFashion garment has attributes
+        attr_categories=None),  # every SynthFashion garment has attributes
+    train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=200),
+                   rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=200)))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -51,7 +56,7 @@ test_dataloader = dict(
 val_evaluator = dict(ann_file=data_root + 'instances_val.json')
 test_evaluator = dict(ann_file=data_root + 'instances_test.json')
 
-max_epochs = 12
+max_epochs = 6
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
@@ -59,7 +64,7 @@ optim_wrapper = dict(_delete_=True, type='OptimWrapper',
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=100),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[9, 11], gamma=0.1),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[5], gamma=0.1),
 ]
 default_hooks = dict(logger=dict(interval=25),
                      checkpoint=dict(max_keep_ckpts=1))

@@ -1,6 +1,6 @@
 """Kaggle iMaterialist-Fashion-2020 ``train.csv`` + ``label_descriptions.json``
 to Fashionpedia's COCO-style JSON (``attribute_ids`` per annotation, masks
-as COCO RLE, boxes from the masks).
+as COCO RLE, boxes from the masks), and back (:func:`write_csv`).
 
 ``train.csv`` columns: ``ImageId, EncodedPixels, Height, Width, ClassId,
 AttributesIds`` (one garment per row; AttributesIds comma-separated, or
@@ -13,7 +13,7 @@ from typing import Optional
 
 from mmengine.logging import print_log
 
-from .kaggle_rle import RLEError, to_coco_counts
+from .kaggle_rle import RLEError, encode, to_coco_counts
 
 COLUMNS = ['ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId',
            'AttributesIds']
@@ -109,3 +109,43 @@ def convert(csv_path: str, descriptions_path: str,
         annotations=annotations, categories=desc['categories'],
         attributes=desc['attributes'],
         skipped_images=sorted(missing))
+
+
+def _mask(segmentation, height: int, width: int):
+    """Binary mask of a COCO segmentation (polygons, RLE or its counts)."""
+    from pycocotools import mask as mask_utils
+    if isinstance(segmentation, list):  # polygons
+        rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, height,
+                                                      width))
+    elif isinstance(segmentation['counts'], list):  # uncompressed RLE
+        rle = mask_utils.frPyObjects(segmentation, height, width)
+    else:
+        rle = dict(segmentation, counts=segmentation['counts'].encode())
+    return mask_utils.decode(rle)
+
+
+def write_csv(coco: dict, csv_path: str, descriptions_path: str) -> int:
+    """Write a Fashionpedia-style dict as Kaggle's ``train.csv`` (one row
+    per garment, ``ImageId`` the file name without ``.jpg``) and
+    ``label_descriptions.json``; returns the number of rows. Images
+    without garments have no row, as in Kaggle's file."""
+    images = {i['id']: i for i in coco['images']}
+    with open(csv_path, 'w', newline='', encoding='utf-8') as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for ann in coco['annotations']:
+            image = images[ann['image_id']]
+            name, ext = osp.splitext(image['file_name'])
+            if ext.lower() != '.jpg':
+                raise ValueError(f'{image["file_name"]}: Kaggle ImageIds '
+                                 'name .jpg files')
+            h, w = image['height'], image['width']
+            writer.writerow([
+                name, encode(_mask(ann['segmentation'], h, w)), h, w,
+                ann['category_id'],
+                ','.join(map(str, sorted(ann.get('attribute_ids', []))))])
+    with open(descriptions_path, 'w', encoding='utf-8') as f:
+        json.dump(dict(info=dict(description='written by write_csv'),
+                       categories=coco['categories'],
+                       attributes=coco['attributes']), f)
+    return len(coco['annotations'])

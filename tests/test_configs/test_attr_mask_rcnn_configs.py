@@ -7,6 +7,7 @@ import json
 import os.path as osp
 
 import pytest
+import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -17,6 +18,7 @@ from tests.test_tools.test_train_resume_test import run
 
 FOLDER = osp.join(ROOT, 'configs', 'attr_mask_rcnn')
 CPU = osp.join(FOLDER, 'attr-mask-rcnn_r18_fpn_synthfashion.py')
+EPOCHS = 6
 
 
 def test_seed_setup_builds():
@@ -33,11 +35,33 @@ def test_seed_setup_builds():
     assert model.roi_head.attr_head.fcs[-1].out_features == 294
 
 
+def _test(config, ckpt, work, options):
+    """tools/test.py at a low class-score threshold (a short training gives
+    low scores); returns the metrics it logged."""
+    run(['tools/test.py', config, ckpt, '--work-dir', str(work),
+         '--cfg-options', *options, 'test_evaluator.score_thr=0.05',
+         f'test_evaluator.outfile_prefix={work}'])
+    with open(sorted(glob.glob(str(work / '*' / '*.json')))[-1]) as f:
+        return json.load(f)
+
+
+def _initial_checkpoint(config, path):
+    """The model as training starts it (init_weights), saved for
+    tools/test.py."""
+    cfg = Config.fromfile(config)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+    torch.manual_seed(0)
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    return str(path)
+
+
 def test_cpu_variant_trains_tests_and_predicts(tmp_path):
     from mmfashion_attr.datasets.synthfashion import generate
     data = tmp_path / 'data'
-    generate(str(data), num_train=48, num_val=8, size=64, seed=0,
-             num_test=16, instances=True)
+    generate(str(data), num_train=200, num_val=8, size=64, seed=0,
+             num_test=24, instances=True)
     options = []
     for split in ('train', 'val', 'test'):
         options += [f'{split}_dataloader.dataset.data_root={data}',
@@ -45,23 +69,30 @@ def test_cpu_variant_trains_tests_and_predicts(tmp_path):
                     f'{split}_dataloader.persistent_workers=False']
     options += [f'val_evaluator.ann_file={data}/instances_val.json',
                 f'test_evaluator.ann_file={data}/instances_test.json',
-                'train_cfg.max_epochs=4', 'train_cfg.val_interval=4',
-                'param_scheduler.1.milestones=[3]',
-                'default_hooks.logger.interval=4']
+                f'train_cfg.max_epochs={EPOCHS}',
+                f'train_cfg.val_interval={EPOCHS}',
+                f'param_scheduler.1.milestones=[{EPOCHS - 1}]',
+                'default_hooks.logger.interval=10',
+                # fewer proposals and RoIs: half the time
+                'model.train_cfg.rpn_proposal.max_per_img=64',
+                'model.train_cfg.rcnn.sampler.num=32',
+                'model.test_cfg.rpn.max_per_img=64']
+    initial = _test(CPU, _initial_checkpoint(CPU, tmp_path / 'init.pth'),
+                    tmp_path / 'initial', options)
     work = tmp_path / 'work'
     run(['tools/train.py', CPU, '--work-dir', str(work), '--cfg-options',
          *options])
     ckpt = (work / 'last_checkpoint').read_text().strip()
-    name = 'trained'  # a low class-score threshold: a few epochs only
-    run(['tools/test.py', CPU, ckpt, '--work-dir', str(tmp_path / name),
-         '--cfg-options', *options, 'test_evaluator.score_thr=0.05',
-         f'test_evaluator.outfile_prefix={tmp_path / name}'])
-    with open(sorted(glob.glob(str(tmp_path / name / '*' /
-                                   '*.json')))[-1]) as f:
-        trained = json.load(f)
+    trained = _test(CPU, ckpt, tmp_path / 'trained', options)
     for kind in ('segm', 'bbox'):
         for key in ('ap', 'ap50', 'attr_f1', 'ap_iou_f1', 'ap_iou_f1_50'):
             assert 0 <= trained[f'fashionpedia/{kind}_{key}'] <= 1
+    # training moves detection, masks and attributes well above the start
+    for key, margin in (('segm_ap50', 0.05), ('bbox_ap50', 0.05),
+                        ('segm_attr_f1', 0.05), ('segm_ap_iou_f1_50', 0.03)):
+        key = f'fashionpedia/{key}'
+        assert trained[key] > initial[key] + margin, (key, initial[key],
+                                                      trained[key])
     # the results file the metric wrote, scored by the stand-alone tool
     out = tmp_path / 'summary.json'
     run(['tools/analysis_tools/eval_fashionpedia.py',

@@ -130,3 +130,53 @@ def test_converter_cli(tmp_path):
                 csv_path, desc, '--out', str(out)])
     assert '1 images, 1 garments, 0 images skipped' in proc.stdout
     assert json.loads(out.read_text())['annotations'][0]['area'] == 5
+
+
+def test_synthfashion_round_trip_through_kaggle_csv(tmp_path):
+    """SynthFashion's instances -> Kaggle's CSV -> the converter: the same
+    images, masks, categories and attributes."""
+    from pycocotools.coco import COCO
+
+    from mmfashion_attr.datasets.synthfashion import generate
+    from tests.test_tools.test_train_resume_test import run
+    generate(str(tmp_path), num_train=0, num_val=6, size=48, seed=1,
+             instances=True)
+    original = str(tmp_path / 'instances_val.json')
+    run(['tools/dataset_converters/coco_to_imaterialist2020.py', original,
+         '--out-dir', str(tmp_path / 'kaggle')])
+    back = tmp_path / 'back.json'
+    run(['tools/dataset_converters/imaterialist2020_to_coco.py',
+         str(tmp_path / 'kaggle' / 'train.csv'),
+         str(tmp_path / 'kaggle' / 'label_descriptions.json'),
+         '--out', str(back), '--img-dir', str(tmp_path / 'images')])
+    a, b = COCO(original), COCO(str(back))
+    assert sorted(i['file_name'] for i in a.imgs.values()) == sorted(
+        i['file_name'] for i in b.imgs.values())
+    by_name = {i['file_name']: i['id'] for i in b.imgs.values()}
+    assert len(a.anns) == len(b.anns) >= 6
+    for img in a.imgs.values():
+        mine = a.loadAnns(a.getAnnIds(imgIds=img['id']))
+        theirs = b.loadAnns(b.getAnnIds(imgIds=by_name[img['file_name']]))
+        for x, y in zip(mine, theirs):
+            assert x['category_id'] == y['category_id']
+            assert x['attribute_ids'] == y['attribute_ids']
+            assert (a.annToMask(x) == b.annToMask(y)).all()
+            assert x['bbox'] == pytest.approx(y['bbox'])
+
+
+def test_write_csv_takes_polygons(tmp_path):
+    coco = dict(images=[dict(id=3, file_name='a.jpg', height=4, width=5)],
+                annotations=[dict(id=1, image_id=3, category_id=0,
+                                  attribute_ids=[2, 1],
+                                  segmentation=[[1, 1, 4, 1, 4, 3, 1, 3]])],
+                categories=[dict(id=0, name='top')],
+                attributes=[dict(id=1, name='a'), dict(id=2, name='b')])
+    csv_path, desc = tmp_path / 'train.csv', tmp_path / 'desc.json'
+    assert imaterialist_csv.write_csv(coco, str(csv_path), str(desc)) == 1
+    back = imaterialist_csv.convert(str(csv_path), str(desc))
+    ann, = back['annotations']
+    assert ann['attribute_ids'] == [1, 2] and ann['area'] > 0
+    assert back['images'][0]['file_name'] == 'a.jpg'
+    coco['images'][0]['file_name'] = 'a.png'
+    with pytest.raises(ValueError, match='a.png'):
+        imaterialist_csv.write_csv(coco, str(csv_path), str(desc))

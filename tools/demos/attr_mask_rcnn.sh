@@ -3,8 +3,10 @@
 # the data with per-garment instances (once), train
 # configs/attr_mask_rcnn/attr-mask-rcnn_r18_fpn_synthfashion.py, test it
 # (Fashionpedia's AP with IoU and attribute F1, plain AP, attribute F1),
-# re-evaluate the written results file with eval_fashionpedia.py, and detect
-# the garments of a few test images (JSON + drawn images).
+# re-evaluate the written results file with eval_fashionpedia.py, test again
+# on the test split written as Kaggle iMaterialist-2020 files and converted
+# back (the same figures), and detect the garments of a few test images
+# (JSON + drawn images).
 #   bash tools/demo.sh attr_mask_rcnn   (WORK_DIR=work_dirs/demo_attr_mask_rcnn)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,6 +35,17 @@ say "testing on the held-out test split; results file $WORK/test.attr.json"
 say "the same results file scored by the stand-alone evaluator"
 "$PY" tools/analysis_tools/eval_fashionpedia.py "$DATA/instances_test.json" \
   "$WORK/test.attr.json" --out-json "$WORK/test_summary.json"
+
+say "round trip: test split -> Kaggle iMaterialist-2020 CSV -> COCO JSON"
+KAGGLE="$(realpath -m "$WORK/imaterialist_test")"
+"$PY" tools/dataset_converters/coco_to_imaterialist2020.py \
+  "$DATA/instances_test.json" --out-dir "$KAGGLE"
+"$PY" tools/dataset_converters/imaterialist2020_to_coco.py \
+  "$KAGGLE/train.csv" "$KAGGLE/label_descriptions.json" \
+  --img-dir "$DATA/images" --out "$KAGGLE/instances_test.json"
+"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK/test_round_trip" \
+  --cfg-options "test_dataloader.dataset.ann_file=$KAGGLE/instances_test.json" \
+  "test_evaluator.ann_file=$KAGGLE/instances_test.json"
 
 say "garments of 3 test images: $WORK/detections.json, drawn in $WORK/show"
 ls "$DATA"/images/test/*.jpg | head -3 > "$WORK/demo_images.txt"
