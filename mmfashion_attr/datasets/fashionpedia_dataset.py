@@ -22,6 +22,7 @@ from mmpretrain.registry import DATASETS
 from .catalog_dataset import (AnnotationError, build_transforms,
                               schema_metainfo)
 from .catalog_rows import RowEncoder
+from .coco_segmentation import segmentation_bbox
 from .schema import AttributeSchema
 
 PAPER_SUPERCATEGORIES = ('length', 'neckline type', 'opening type',
@@ -45,19 +46,6 @@ def encode_labels(encoder: RowEncoder, labels: Dict[str, List[str]],
             gt[list(indices)] = 1
             mask[task] = True
     return gt, mask
-
-
-def segmentation_bbox(segmentation, height, width) -> List[float]:
-    """``[x, y, w, h]`` of a COCO polygon / RLE segmentation (pycocotools)."""
-    from pycocotools import mask as mask_utils
-    if isinstance(segmentation, list):  # polygons
-        rles = mask_utils.frPyObjects(segmentation, height, width)
-        rle = mask_utils.merge(rles)
-    elif isinstance(segmentation.get('counts'), list):  # uncompressed RLE
-        rle = mask_utils.frPyObjects(segmentation, height, width)
-    else:
-        rle = segmentation
-    return [float(v) for v in mask_utils.toBbox(rle)]
 
 
 def build_schema(coco: dict, supercategories: Sequence[str],

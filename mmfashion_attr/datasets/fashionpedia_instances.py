@@ -16,18 +16,8 @@ from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
 from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
-from pycocotools import mask as mask_utils
 
-
-def box_of_segmentation(segm, height: int, width: int) -> List[float]:
-    """``[x, y, w, h]`` of a polygon list or an RLE dict."""
-    if isinstance(segm, list):
-        rle = mask_utils.merge(mask_utils.frPyObjects(segm, height, width))
-    elif isinstance(segm.get('counts'), list):
-        rle = mask_utils.frPyObjects(segm, height, width)
-    else:
-        rle = segm
-    return [float(v) for v in mask_utils.toBbox(rle)]
+from .coco_segmentation import segmentation_bbox
 
 
 @DATASETS.register_module()
@@ -110,8 +100,8 @@ class FashionpediaInstanceDataset(CocoDataset):
             if not segm:
                 raise ValueError(f'{self.ann_file}: annotation {ann["id"]} '
                                  'has neither bbox nor segmentation')
-            ann['bbox'] = box_of_segmentation(segm, img['height'],
-                                              img['width'])
+            ann['bbox'] = segmentation_bbox(segm, img['height'],
+                                            img['width'])
         ann.setdefault('area', ann['bbox'][2] * ann['bbox'][3])
         try:
             ann['attr_ids'] = sorted(self.attr_index[a]

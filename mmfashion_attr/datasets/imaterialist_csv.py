@@ -12,7 +12,9 @@ import os.path as osp
 from typing import Optional
 
 from mmengine.logging import print_log
+from pycocotools import mask as mask_utils
 
+from .coco_segmentation import segmentation_rle
 from .kaggle_rle import RLEError, encode, to_coco_counts
 
 COLUMNS = ['ImageId', 'EncodedPixels', 'Height', 'Width', 'ClassId',
@@ -38,7 +40,6 @@ def convert(csv_path: str, descriptions_path: str,
             img_dir: Optional[str] = None) -> dict:
     """The Fashionpedia-style dict. With ``img_dir``, images not found
     there are skipped with their garments (counted and logged)."""
-    from pycocotools import mask as mask_utils
     desc = load_descriptions(descriptions_path)
     cat_ids = {c['id'] for c in desc['categories']}
     attr_ids = {a['id'] for a in desc['attributes']}
@@ -111,19 +112,6 @@ def convert(csv_path: str, descriptions_path: str,
         skipped_images=sorted(missing))
 
 
-def _mask(segmentation, height: int, width: int):
-    """Binary mask of a COCO segmentation (polygons, RLE or its counts)."""
-    from pycocotools import mask as mask_utils
-    if isinstance(segmentation, list):  # polygons
-        rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, height,
-                                                      width))
-    elif isinstance(segmentation['counts'], list):  # uncompressed RLE
-        rle = mask_utils.frPyObjects(segmentation, height, width)
-    else:
-        rle = dict(segmentation, counts=segmentation['counts'].encode())
-    return mask_utils.decode(rle)
-
-
 def write_csv(coco: dict, csv_path: str, descriptions_path: str) -> int:
     """Write a Fashionpedia-style dict as Kaggle's ``train.csv`` (one row
     per garment, ``ImageId`` the file name without ``.jpg``) and
@@ -141,7 +129,8 @@ def write_csv(coco: dict, csv_path: str, descriptions_path: str) -> int:
                                  'name .jpg files')
             h, w = image['height'], image['width']
             writer.writerow([
-                name, encode(_mask(ann['segmentation'], h, w)), h, w,
+                name, encode(mask_utils.decode(
+                    segmentation_rle(ann['segmentation'], h, w))), h, w,
                 ann['category_id'],
                 ','.join(map(str, sorted(ann.get('attribute_ids', []))))])
     with open(descriptions_path, 'w', encoding='utf-8') as f:
