@@ -16,13 +16,10 @@ if [ $# -gt 0 ]; then
   fi
   exec bash "tools/demos/$1.sh"
 fi
-bash tools/install.sh
-PY="$ROOT/.venv/bin/python"
+source tools/demos/lib/setup.sh demo
 CONFIG=configs/demo/synthfashion_effv2atto_fpn_cbam.py
 DATA=data/synthfashion
 WORK="${WORK_DIR:-work_dirs/demo}"
-T0=$SECONDS
-say() { echo; echo "[demo $((SECONDS - T0))s] $*"; }
 
 say "SynthFashion in $DATA (generated unless already current)"
 "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 3000 \

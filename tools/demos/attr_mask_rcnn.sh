@@ -8,16 +8,10 @@
 # back (the same figures), and detect the garments of a few test images
 # (JSON + drawn images).
 #   bash tools/demo.sh attr_mask_rcnn   (WORK_DIR=work_dirs/demo_attr_mask_rcnn)
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-bash tools/install.sh
-PY="$ROOT/.venv/bin/python"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh" "demo attr_mask_rcnn"
 CONFIG=configs/attr_mask_rcnn/attr-mask-rcnn_r18_fpn_synthfashion.py
 DATA=data/synthfashion_instances
 WORK="${WORK_DIR:-work_dirs/demo_attr_mask_rcnn}"
-T0=$SECONDS
-say() { echo; echo "[demo attr_mask_rcnn $((SECONDS - T0))s] $*"; }
 
 say "SynthFashion with garment instances in $DATA (generated unless current)"
 "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 800 \

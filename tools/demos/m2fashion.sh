@@ -6,16 +6,10 @@
 # given (as a seller would fill them in) and the rest predicted; predict a
 # few images with demo/m2fashion_demo.py.
 #   bash tools/demo.sh m2fashion   (WORK_DIR=work_dirs/demo_m2fashion)
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-bash tools/install.sh
-PY="$ROOT/.venv/bin/python"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh" "demo m2fashion"
 CONFIG=configs/m2fashion/m2fashion_r18_synthfashion.py
 DATA=data/synthfashion_deepfashion_c
 WORK="${WORK_DIR:-work_dirs/demo_m2fashion}"
-T0=$SECONDS
-say() { echo; echo "[demo m2fashion $((SECONDS - T0))s] $*"; }
 
 say "SynthFashion in DeepFashion-C's layout in $DATA (generated unless current)"
 "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 1500 \

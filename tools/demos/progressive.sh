@@ -4,16 +4,10 @@
 # added per stage, then everything fine-tuned), test it on the held-out test
 # split and predict a few images.
 #   bash tools/demo.sh progressive   (WORK_DIR=work_dirs/demo_progressive)
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-bash tools/install.sh
-PY="$ROOT/.venv/bin/python"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh" "demo progressive"
 CONFIG=configs/progressive/tops/progressive.py
 DATA=data/synthfashion_progressive
 WORK="${WORK_DIR:-work_dirs/demo_progressive}"
-T0=$SECONDS
-say() { echo; echo "[demo progressive $((SECONDS - T0))s] $*"; }
 
 say "SynthFashion in $DATA (generated unless already current)"
 "$PY" tools/misc/make_synthfashion.py --out "$DATA" --num-train 1500 \
