@@ -3,7 +3,7 @@ from typing import List
 
 import numpy as np
 
-from .schema import task_slices
+from ..datasets.schema import task_slices
 
 
 def label_statistics(dataset) -> List[dict]:

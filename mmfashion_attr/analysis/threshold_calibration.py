@@ -4,8 +4,8 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from ..datasets.schema import task_slices
-from .attribute_f1 import prf
-from .thresholds import binarize
+from ..evaluation.attribute_f1 import prf
+from ..evaluation.thresholds import binarize
 
 
 def stack_predictions(preds: Sequence[dict]):

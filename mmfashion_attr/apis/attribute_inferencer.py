@@ -12,7 +12,7 @@ from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
-from ..datasets.image_path_dataset import ImagePathDataset
+from .image_path_dataset import ImagePathDataset
 from ..datasets.schema import task_slices
 from ..datasets.transforms.loading import ImageDecodeError
 from ..utils.checkpoint_loading import trusted_checkpoints

@@ -22,8 +22,8 @@ import torch
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from ..datasets.catalog_rows import annotation_format
-from ..datasets.image_path_dataset import ImagePathDataset
+from ..datasets.catalog.rows import annotation_format
+from .image_path_dataset import ImagePathDataset
 from .attribute_inferencer import (IMAGE_EXTENSIONS, format_scores,
                                    read_image_list)
 

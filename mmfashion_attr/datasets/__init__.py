@@ -1,8 +1,10 @@
-from .catalog_dataset import AnnotationError, CatalogAttrDataset
-from .deepfashion_c_dataset import DeepFashionCDataset
-from .fashionpedia_dataset import FashionpediaAttrDataset
-from .fashionpedia_instances import FashionpediaInstanceDataset
-from .labelled_task_sampler import LabelledTaskSampler
+"""Datasets, one folder per format (``catalog/``, ``fashionpedia/``,
+``deepfashion_c/``, ``synthfashion/``), with ``transforms/`` and
+``samplers/``; the attribute schema that every format shares is at the top."""
+from .catalog import AnnotationError, CatalogAttrDataset
+from .deepfashion_c import DeepFashionCDataset
+from .fashionpedia import FashionpediaAttrDataset, FashionpediaInstanceDataset
+from .samplers import LabelledTaskSampler
 from .schema import AttributeSchema, SchemaError
 from .transforms import *  # noqa: F401,F403
 

@@ -1,13 +1,10 @@
-"""Export a trained attribute classifier to ONNX; compare it with PyTorch."""
-import json
+"""Export a trained attribute classifier to ONNX."""
 from typing import Sequence
 
-import numpy as np
 import torch
 
+from .onnx_metadata import METADATA_KEY, metadata_value
 from .scores_model import ScoresModel
-
-METADATA_KEY = 'mmfashion_attr'  # onnx metadata_props key: tasks, input
 
 
 def export_onnx(scores_model: ScoresModel, out: str, image_size: Sequence[int],
@@ -42,24 +39,7 @@ def export_onnx(scores_model: ScoresModel, out: str, image_size: Sequence[int],
                           dynamic_shapes=shapes, opset_version=opset,
                           dynamo=True, external_data=False, verbose=False)
     model = onnx.load(out)
-    meta = dict(tasks=[dict(name=t['name'], multi_label=t['multi_label'],
-                            classes=list(t['classes'])) for t in tasks],
-                input=dict(size=list(image_size), dtype='uint8',
-                           layout='NCHW', channels='BGR'))
     entry = model.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(meta)
+    entry.key, entry.value = METADATA_KEY, metadata_value(tasks, image_size)
     onnx.checker.check_model(model)
     onnx.save(model, out)
-
-
-def max_score_difference(scores_model: ScoresModel, onnx_file: str,
-                         images: torch.Tensor) -> float:
-    """Largest absolute difference between PyTorch's and ONNX Runtime's
-    scores on ``images`` (uint8, ``(N, 3, H, W)``; ONNX Runtime runs them in
-    batches of the exported size)."""
-    from .onnxruntime_model import OnnxRuntimeModel
-    runtime = OnnxRuntimeModel(onnx_file)
-    with torch.no_grad():
-        expected = scores_model.eval()(images).numpy()
-    actual = runtime.scores(images.numpy())
-    return float(np.abs(expected - actual).max())

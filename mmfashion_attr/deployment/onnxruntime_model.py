@@ -1,13 +1,13 @@
 """Run an exported model with ONNX Runtime behind the classifier interface
-that the inferencer calls (``test_step``)."""
-import json
+that the inferencer calls (``test_step``); compare it with PyTorch."""
 from typing import List, Optional
 
 import numpy as np
 import torch
 from mmpretrain.structures import DataSample
 
-from .onnx_export import METADATA_KEY
+from .onnx_metadata import read_metadata
+from .scores_model import ScoresModel
 
 
 class OnnxRuntimeModel:
@@ -35,13 +35,10 @@ class OnnxRuntimeModel:
                     'install onnxruntime-gpu')
             providers.insert(0, 'CUDAExecutionProvider')
         self.session = ort.InferenceSession(onnx_file, providers=providers)
-        meta = self.session.get_modelmeta().custom_metadata_map
-        if METADATA_KEY not in meta:
-            raise ValueError(f'{onnx_file} has no {METADATA_KEY!r} metadata: '
-                             'export it with tools/deployment/pytorch2onnx.py')
-        meta = json.loads(meta[METADATA_KEY])
+        meta = read_metadata(
+            self.session.get_modelmeta().custom_metadata_map, onnx_file)
         self.tasks = meta['tasks']
-        self.image_size = tuple(meta['input']['size'])
+        self.image_size = meta['image_size']
         batch = self.session.get_inputs()[0].shape[0]
         self.batch_size = batch if isinstance(batch, int) else None
         self.dataset_meta = dict(tasks=self.tasks)
@@ -75,3 +72,15 @@ class OnnxRuntimeModel:
         for sample, score in zip(samples, scores):
             sample.set_pred_score(score)
         return samples
+
+
+def max_score_difference(scores_model: ScoresModel, onnx_file: str,
+                         images: torch.Tensor) -> float:
+    """Largest absolute difference between PyTorch's and ONNX Runtime's
+    scores on ``images`` (uint8, ``(N, 3, H, W)``; ONNX Runtime runs them in
+    batches of the exported size)."""
+    runtime = OnnxRuntimeModel(onnx_file)
+    with torch.no_grad():
+        expected = scores_model.eval()(images).numpy()
+    actual = runtime.scores(images.numpy())
+    return float(np.abs(expected - actual).max())

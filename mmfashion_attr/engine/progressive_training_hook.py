@@ -14,7 +14,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from ..datasets.labelled_task_sampler import LabelledTaskSampler
+from ..datasets.samplers import LabelledTaskSampler
 
 ALL = 'all'
 

@@ -15,7 +15,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
-from ..datasets.deepfashion_c_lists import ATTRIBUTE_TYPES
+from ..datasets.deepfashion_c.lists import ATTRIBUTE_TYPES
 
 
 def topk_hits(scores: np.ndarray, positive: np.ndarray, k: int):

@@ -6,11 +6,13 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmfashion_attr.evaluation.ablation_table import (group_gains,
-                                                      group_tasks,
-                                                      markdown_table)
+from mmfashion_attr.analysis.ablation_table import (
+    group_gains,
+    group_tasks,
+    markdown_table,
+)
+from tests.helpers.run_tool import run
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
 
 GROUPS = dict(category=dict(roi='large', granularity='coarse'),
               neck=dict(roi='small', granularity='fine'),

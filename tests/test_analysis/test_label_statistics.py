@@ -1,5 +1,5 @@
-from mmfashion_attr.datasets.stats import label_statistics
-from tests.test_datasets.test_catalog_dataset import build, root  # noqa
+from mmfashion_attr.analysis.label_statistics import label_statistics
+from tests.test_datasets.test_catalog.test_catalog_dataset import build, root  # noqa
 
 
 def test_label_statistics(root):  # noqa: F811

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from mmfashion_attr.evaluation import AttributeF1
-from mmfashion_attr.evaluation.constant_baseline import most_frequent_scores
-from mmfashion_attr.evaluation.threshold_calibration import calibrate
+from mmfashion_attr.analysis.constant_baseline import most_frequent_scores
+from mmfashion_attr.analysis.threshold_calibration import calibrate
 from tests.test_evaluation.test_attribute_f1 import TASKS, evaluate, \
     random_data
 

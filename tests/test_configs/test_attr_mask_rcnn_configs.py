@@ -14,7 +14,7 @@ from mmengine.registry import DefaultScope
 
 import mmfashion_attr  # noqa: F401
 from tests.helpers.tiny_config import ROOT
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 FOLDER = osp.join(ROOT, 'configs', 'attr_mask_rcnn')
 CPU = osp.join(FOLDER, 'attr-mask-rcnn_r18_fpn_synthfashion.py')

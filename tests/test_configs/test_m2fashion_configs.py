@@ -12,7 +12,7 @@ from mmpretrain.registry import MODELS
 
 import mmfashion_attr  # noqa: F401
 from tests.helpers.tiny_config import ROOT
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 CONFIGS = ['m2fashion_r50_deepfashion_c.py',
            'm2fashion_r50_deepfashion_c_wo_asa.py',

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 pytest.importorskip('onnxruntime', reason='the deploy extra is not installed '
                     '(pip install -e .[deploy]; tools/install.sh does it)')

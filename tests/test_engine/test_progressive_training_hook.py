@@ -10,7 +10,7 @@ import torch
 from mmengine.hooks import Hook
 
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 # 24 train images, batch 4; stages: category (1 epoch), neck_type (2 epochs,
 # images with neck_type labelled only), everything (1 epoch)

@@ -132,7 +132,7 @@ def test_many_detections_agree_with_plain_coco_without_attributes():
 def test_eval_tool_on_files(tmp_path):
     import json
 
-    from tests.test_tools.test_train_resume_test import run
+    from tests.helpers.run_tool import run
     gt, _ = coco_pair([0, 1], [0])
     (tmp_path / 'gt.json').write_text(json.dumps(gt.dataset))
     (tmp_path / 'res.json').write_text(json.dumps([dict(

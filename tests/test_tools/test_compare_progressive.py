@@ -5,10 +5,12 @@ import os.path as osp
 
 import pytest
 
-from mmfashion_attr.evaluation.approach_comparison import (combine_models,
-                                                           markdown_table)
+from mmfashion_attr.analysis.approach_comparison import (
+    combine_models,
+    markdown_table,
+)
+from tests.helpers.run_tool import run
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
 
 PROGRESSIVE = '''_base_ = './_article.py'
 train_dataloader = dict(sampler=dict(type='LabelledTaskSampler'))

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tests.helpers.tiny_config import ROOT, write_tiny_config
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 
 def free_port():

@@ -5,7 +5,7 @@ import os.path as osp
 import torch
 
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 # 24 images / batch 6 = 4 iterations per epoch, 2 epochs; a checkpoint every
 # iteration; validation every epoch; dropout so torch's RNG matters too

@@ -12,7 +12,7 @@ import torch
 
 from tests.helpers.tiny_config import write_tiny_config
 from tests.test_tools.test_distributed_cpu import launch
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 
 @pytest.fixture(scope='module')

@@ -2,7 +2,7 @@
 import os.path as osp
 
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 
 def test_mim_train_and_test(synth_root, tmp_path):

@@ -1,23 +1,10 @@
 """tools/train.py -> crash -> --resume -> tools/test.py, as a user runs them."""
-import os
 import os.path as osp
 import pickle
-import subprocess
-import sys
 
 import pytest
 
 from tests.helpers.tiny_config import ROOT, write_tiny_config
-
-
-def run(args, check=True):
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
-    return proc
 
 
 @pytest.fixture(scope='module')

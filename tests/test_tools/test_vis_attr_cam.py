@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tests.helpers.tiny_config import write_tiny_config
-from tests.test_tools.test_train_resume_test import run
+from tests.helpers.run_tool import run
 
 pytest.importorskip('pytorch_grad_cam', reason='grad-cam is not installed '
                     '(tools/install.sh installs it)')

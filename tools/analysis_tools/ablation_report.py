@@ -22,10 +22,12 @@ import numpy as np
 from mmengine.config import Config
 
 import mmfashion_attr  # noqa: F401
+from mmfashion_attr.analysis.ablation_table import (
+    group_gains,
+    group_tasks,
+    markdown_table,
+)
 from mmfashion_attr.datasets import AttributeSchema
-from mmfashion_attr.evaluation.ablation_table import (group_gains,
-                                                      group_tasks,
-                                                      markdown_table)
 from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
 
 

@@ -17,7 +17,7 @@ from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
 import mmfashion_attr  # noqa: F401
-from mmfashion_attr.evaluation.threshold_calibration import (
+from mmfashion_attr.analysis.threshold_calibration import (
     calibrate, stack_predictions)
 
 

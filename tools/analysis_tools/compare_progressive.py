@@ -29,11 +29,13 @@ from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
-from mmfashion_attr.evaluation.approach_comparison import (APPROACHES,
-                                                           combine_models,
-                                                           markdown_table,
-                                                           mean_f1,
-                                                           task_metrics)
+from mmfashion_attr.analysis.approach_comparison import (
+    APPROACHES,
+    combine_models,
+    markdown_table,
+    mean_f1,
+    task_metrics,
+)
 from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
 from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
 

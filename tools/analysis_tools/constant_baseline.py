@@ -16,8 +16,8 @@ from mmpretrain.registry import DATASETS
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.evaluation import AttributeF1
-from mmfashion_attr.evaluation.constant_baseline import most_frequent_scores
-from mmfashion_attr.evaluation.threshold_calibration import stack_predictions
+from mmfashion_attr.analysis.constant_baseline import most_frequent_scores
+from mmfashion_attr.analysis.threshold_calibration import stack_predictions
 from mmfashion_attr.evaluation.thresholds import (evaluator_thresholds,
                                                   load_thresholds)
 

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmpretrain.registry import DATASETS
 
 import mmfashion_attr  # noqa: F401
-from mmfashion_attr.datasets.stats import label_statistics
+from mmfashion_attr.analysis.label_statistics import label_statistics
 
 
 def save_chart(stats, path):

@@ -12,7 +12,7 @@ import json
 import os
 import os.path as osp
 
-from mmfashion_attr.datasets.imaterialist_csv import write_csv
+from mmfashion_attr.datasets.fashionpedia.imaterialist_csv import write_csv
 
 
 def main():

@@ -15,8 +15,8 @@ import os
 import os.path as osp
 
 from mmfashion_attr.datasets import FashionpediaAttrDataset
-from mmfashion_attr.datasets.catalog_dataset import VALUE_SEPARATOR
-from mmfashion_attr.datasets.fashionpedia_dataset import PAPER_SUPERCATEGORIES
+from mmfashion_attr.datasets.catalog.dataset import VALUE_SEPARATOR
+from mmfashion_attr.datasets.fashionpedia.attribute_dataset import PAPER_SUPERCATEGORIES
 from mmfashion_attr.datasets.schema import task_slices
 
 

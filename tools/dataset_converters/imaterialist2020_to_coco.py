@@ -12,7 +12,7 @@ With --img-dir, images missing there are skipped with their garments
 import argparse
 import json
 
-from mmfashion_attr.datasets.imaterialist_csv import convert
+from mmfashion_attr.datasets.fashionpedia.imaterialist_csv import convert
 
 
 def main():

@@ -15,11 +15,10 @@ from mmengine.fileio import get_file_backend, get_local_path
 from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
+from ..schema import AttributeSchema
+from ..schema_subset import build_subset
 from .attribute_table import AttributeTable, AttributeTableBuilder
-from .catalog_rows import (VALUE_SEPARATOR, AnnotationError, RowEncoder,
-                           read_rows)
-from .schema import AttributeSchema
-from .schema_subset import build_subset
+from .rows import VALUE_SEPARATOR, AnnotationError, RowEncoder, read_rows
 
 __all__ = ['AnnotationError', 'CatalogAttrDataset',
            'VALUE_SEPARATOR', 'build_transforms', 'schema_metainfo']

@@ -10,7 +10,7 @@ import json
 import os.path as osp
 from typing import Dict, Iterator, List, Tuple
 
-from .schema import AttributeSchema
+from ..schema import AttributeSchema
 
 VALUE_SEPARATOR = '|'
 FORMATS = {'.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl',
@@ -138,8 +138,6 @@ class RowEncoder:
                         f'category {category!r}')
         return tuple(sorted({self.offsets[task] + self.value_index[task][v]
                              for v in values}))
-
-
 
 
 def read_rows(ann_file: str, local_path: str,

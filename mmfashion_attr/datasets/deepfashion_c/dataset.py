@@ -15,10 +15,15 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
-from .catalog_dataset import build_transforms
-from .catalog_rows import AnnotationError
-from .deepfashion_c_lists import (ATTRIBUTE_TYPES, CATEGORY_TYPES, FILES,
-                                  SPLITS, DeepFashionCLists)
+from ..catalog.dataset import build_transforms
+from ..catalog.rows import AnnotationError
+from .lists import (
+    ATTRIBUTE_TYPES,
+    CATEGORY_TYPES,
+    FILES,
+    SPLITS,
+    DeepFashionCLists,
+)
 
 
 @DATASETS.register_module()

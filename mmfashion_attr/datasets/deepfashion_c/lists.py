@@ -24,7 +24,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-from .catalog_rows import AnnotationError
+from ..catalog.rows import AnnotationError
 
 CATEGORY_TYPES = {1: 'upper', 2: 'lower', 3: 'full'}
 ATTRIBUTE_TYPES = {1: 'texture', 2: 'fabric', 3: 'shape', 4: 'part',

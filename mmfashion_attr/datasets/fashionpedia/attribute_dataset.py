@@ -19,11 +19,14 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
-from .catalog_dataset import (AnnotationError, build_transforms,
-                              schema_metainfo)
-from .catalog_rows import RowEncoder
+from ..catalog.dataset import (
+    AnnotationError,
+    build_transforms,
+    schema_metainfo,
+)
+from ..catalog.rows import RowEncoder
+from ..schema import AttributeSchema
 from .coco_segmentation import segmentation_bbox
-from .schema import AttributeSchema
 
 PAPER_SUPERCATEGORIES = ('length', 'neckline type', 'opening type',
                          'silhouette', 'textile pattern', 'waistline')

@@ -14,9 +14,9 @@ from typing import List, Sequence
 
 import numpy as np
 
-from ..deepfashion_c_lists import write_lists
+from ..deepfashion_c.lists import write_lists
 from ..schema import AttributeSchema
-from .generator import schema_dict
+from .vocabulary import schema_dict
 
 CATEGORY_TYPES = {'t-shirt': 1, 'shirt': 1, 'jeans': 2, 'trousers': 2,
                   'skirt': 2, 'dress': 3}

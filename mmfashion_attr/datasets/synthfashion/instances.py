@@ -15,7 +15,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from .generator import ATTRIBUTES, CATEGORY_FREQ
+from .vocabulary import ATTRIBUTES, CATEGORY_FREQ
 
 
 def attribute_vocabulary() -> List[tuple]:

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from mmfashion_attr.datasets import AnnotationError
-from mmfashion_attr.datasets.deepfashion_c_dataset import DeepFashionCDataset
-from mmfashion_attr.datasets.deepfashion_c_lists import write_lists
+from mmfashion_attr.datasets.deepfashion_c.dataset import DeepFashionCDataset
+from mmfashion_attr.datasets.deepfashion_c.lists import write_lists
 from mmfashion_attr.datasets.transforms import LoadFashionImage
 
 CATEGORIES = [('Blouse', 1), ('Jeans', 2), ('Dress', 3)]

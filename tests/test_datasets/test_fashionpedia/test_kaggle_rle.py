@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from mmfashion_attr.datasets import imaterialist_csv, kaggle_rle
+from mmfashion_attr.datasets.fashionpedia import imaterialist_csv, kaggle_rle
 
 # 3 rows x 4 columns; column-major pixel numbers (1-based):
 #  1  4  7 10
@@ -122,7 +122,7 @@ def test_converter_skips_missing_images(tmp_path):
 
 
 def test_converter_cli(tmp_path):
-    from tests.test_tools.test_train_resume_test import run
+    from tests.helpers.run_tool import run
     csv_path, desc = write_inputs(tmp_path, [['img_a', ENCODED, 3, 4, 0,
                                               '115']])
     out = tmp_path / 'instances.json'
@@ -138,7 +138,7 @@ def test_synthfashion_round_trip_through_kaggle_csv(tmp_path):
     from pycocotools.coco import COCO
 
     from mmfashion_attr.datasets.synthfashion import generate
-    from tests.test_tools.test_train_resume_test import run
+    from tests.helpers.run_tool import run
     generate(str(tmp_path), num_train=0, num_val=6, size=48, seed=1,
              instances=True)
     original = str(tmp_path / 'instances_val.json')

@@ -1,0 +1,3 @@
+from .labelled_task_sampler import LabelledTaskSampler
+
+__all__ = ['LabelledTaskSampler']
