@@ -1,4 +1,4 @@
-"""Attribute schema of the catalogue format (see docs/dataset_formats.md).
+"""Attribute schema of the catalogue format (see docs/datasets.md).
 
 A schema lists the product categories and the attributes, each with its
 allowed values, whether several values may hold at once, and which

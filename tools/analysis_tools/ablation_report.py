@@ -10,7 +10,7 @@ randomness.seed=k, then tools/test.py of its last checkpoint on the test
 split; its metrics are kept in test_metrics.json. Runs with that file are
 read, not repeated, so an interrupted report resumes where it stopped.
 The first config is the baseline unless --baseline names another. Groups
-come from the schema's roi / granularity fields (docs/dataset_formats.md);
+come from the schema's roi / granularity fields (docs/datasets.md);
 any config set and schema with them works.
 """
 import argparse

@@ -1,4 +1,4 @@
-# In-house catalogue format (docs/dataset_formats.md) at the paper's 380x380.
+# In-house catalogue format (docs/datasets.md) at the paper's 380x380.
 # Batch 128 in total: 1 GPU x 128 here; for 4 GPUs pass
 # `--cfg-options train_dataloader.batch_size=32` (8 GPUs: 16).
 dataset_type = 'CatalogAttrDataset'

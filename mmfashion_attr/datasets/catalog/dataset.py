@@ -1,6 +1,6 @@
 """In-house catalogue format: a schema file plus CSV or JSON Lines annotations.
 
-See docs/dataset_formats.md. Each sample becomes ``img_path``, ``category``,
+See docs/datasets.md. Each sample becomes ``img_path``, ``category``,
 ``gt_attr`` (uint8 multi-hot over all tasks' values, in schema task order)
 and ``gt_attr_mask`` (bool per task: labelled or missing).
 """

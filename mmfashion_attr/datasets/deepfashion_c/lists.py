@@ -15,7 +15,7 @@ benchmark (DeepFashion-C, Liu et al., CVPR 2016) as distributed::
                                   / test)
 
 Every file starts with a count line and a column-name line. Every error
-names ``file:line``. See docs/dataset_formats.md.
+names ``file:line``. See docs/datasets.md.
 """
 import os
 import os.path as osp

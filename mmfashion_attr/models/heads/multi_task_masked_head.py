@@ -42,7 +42,7 @@ class MultiTaskMaskedHead(BaseModule):
         tasks (list[dict], optional): Per task: ``name``, ``num_classes`` (or
             ``classes``), optional ``multi_label`` (default True),
             ``hidden_dims`` and ``loss_weight``.
-        schema_file (str, optional): Catalogue schema (docs/dataset_formats.md)
+        schema_file (str, optional): Catalogue schema (docs/datasets.md)
             giving the tasks when ``tasks`` is None, and the allowed values.
         subset (dict, optional): ``dict(categories=[...], tasks=[...])``:
             model only this part of the schema (:class:`SchemaSubset`); the
