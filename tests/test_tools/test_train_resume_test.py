@@ -4,6 +4,7 @@ import pickle
 
 import pytest
 
+from tests.helpers.run_tool import run
 from tests.helpers.tiny_config import ROOT, write_tiny_config
 
 

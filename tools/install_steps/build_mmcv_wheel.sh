@@ -2,7 +2,9 @@
 # Build an mmcv wheel with its compiled CPU ops from the sdist, faster than a plain
 # `pip wheel` and with the same code generated (called by tools/install.sh).
 #
-#   bash tools/install_steps/build_mmcv_wheel.sh VENV_PYTHON MMCV_VERSION OUT_DIR
+#   bash tools/install_steps/build_mmcv_wheel.sh VENV_PYTHON MMCV_VERSION OUT_DIR [NINJA_LOG]
+#
+# NINJA_LOG: where to copy ninja's log of per-unit compile times (benchmarks).
 #
 # What makes a cold build slow (measured 2026-11-29, gcc 12, 2 cores, torch 2.14.1):
 # 77 C++ units, each parsing torch's ATen headers (~5 s a unit) and, with the -g that
@@ -15,9 +17,10 @@
 #   2. A precompiled header for common/pytorch_cpp_helper.hpp, the first include of
 #      63 of the 77 units, built with those same flags beside the header, where gcc
 #      finds it by itself (gcc falls back to the text header if flags differ).
-# Progress (units done / total) is printed while compiling; the full log is kept.
+# Progress (units done / total) is printed while compiling; the full log is kept
+# when the build fails.
 set -euo pipefail
-PY="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; MMCV="$2"; OUT="$3"
+PY="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; MMCV="$2"; OUT="$3"; NINJA_LOG="${4:-}"
 T0=$SECONDS
 TMP="$(mktemp -d)"
 LOG="$TMP/build.log"
@@ -56,6 +59,7 @@ echo "[build mmcv] compiling $TOTAL units with ${MAX_JOBS:-$(nproc)} jobs (log: 
   | while read -r count unit; do
       echo "[build mmcv $((SECONDS - T0))s] $count $unit"
     done
+[ -n "$NINJA_LOG" ] && cp "$SRC"/build/temp*/.ninja_log "$NINJA_LOG"
 mkdir -p "$OUT"
 mv "$TMP"/out/mmcv-*.whl "$OUT/"   # moved only once complete: no half-written cache
 echo "[build mmcv] wheel built in $((SECONDS - T0)) s"
