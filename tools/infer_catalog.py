@@ -3,13 +3,16 @@
     python tools/infer_catalog.py CONFIG CKPT (--ann FILE.csv|.jsonl |
         --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
         [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
-        [--launcher pytorch] [--backend onnxruntime]
+        [--launcher pytorch] [--backend onnxruntime] [--retry-errors]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
 
 Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
 "image", "attributes", "scores"), errors-<run>-<rank>.jsonl (unreadable
-images, with the error) and report.json. A rerun predicts only the images
-not yet written: a killed run is resumed by running the same command again.
+images, with the error) and report.json (counts, duplicates in the input
+removed). A rerun predicts only the images not yet written: a killed run is
+resumed by running the same command again; --retry-errors also tries again
+the images that failed (a transient read error). Images are matched by
+absolute path, whatever folder or --img-prefix named them.
 --max-batches stops each rank after N batches (a catalogue in chunks).
 --backend onnxruntime: CKPT is a tools/deployment/pytorch2onnx.py file.
 """
@@ -48,6 +51,8 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-batches', type=int, default=None)
+    parser.add_argument('--retry-errors', action='store_true',
+                        help='try the images that failed before again')
     parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
                         default='pytorch')
     parser.add_argument('--launcher', choices=['none', 'pytorch'],
@@ -79,12 +84,13 @@ def main():
         inferencer, paths, args.out, rank, world, run_id[0],
         args.batch_size, args.workers, args.max_batches,
         progress=(lambda total: ProgressBar(total).update)
-        if rank == 0 else None, sync=barrier)
+        if rank == 0 else None, sync=barrier, retry_errors=args.retry_errors)
     if world > 1:
         tensors = {k: torch.tensor(v) for k, v in counts.items()}
         all_reduce_dict(tensors, op='sum')
         counts = {k: int(v) for k, v in tensors.items()}
-        counts['skipped_done'] //= world  # every rank counted them
+        for key in ('skipped_done', 'duplicates_removed'):
+            counts[key] //= world  # every rank counted them
     if rank == 0:
         counts.update(images=len(paths), run=run_id[0], processes=world,
                       seconds=round(time.perf_counter() - start, 1))

@@ -121,3 +121,84 @@ def test_inferencer_decodes_in_workers_with_the_same_results(setup):
     with pytest.raises(ImageDecodeError, match='broken.jpg'):
         inferencer(paths + [osp.join(images, 'broken.jpg')], batch_size=3,
                    num_workers=2)
+
+
+@pytest.fixture(scope='module')
+def inferencer(setup):
+    from mmfashion_attr.apis import AttributeInferencer
+    config, ckpt, _ = setup
+    return AttributeInferencer(config, ckpt)
+
+
+def infer_here(inferencer, paths, out, **kwargs):
+    """infer_catalog in this process (the tool's loop without its start-up)."""
+    from mmfashion_attr.apis.catalog_inference import (infer_catalog,
+                                                       next_run_id)
+    return infer_catalog(inferencer, paths, out, run_id=next_run_id(out)
+                         if osp.isdir(out) else '0001', batch_size=2,
+                         num_workers=0, **kwargs)
+
+
+def test_kill_inside_a_multibyte_character_is_resumed(inferencer, setup,
+                                                      tmp_path):
+    from mmfashion_attr.apis.catalog_inference import read_done
+    images = tmp_path / 'imgs'
+    images.mkdir()
+    src = osp.join(setup[2], '000000.jpg')
+    paths = [str(images / f'{name}.jpg') for name in
+             ('a', 'b', 'c', 'robe_été_ø')]
+    for p in paths:
+        shutil.copy(src, p)
+    out = str(tmp_path / 'out')
+    infer_here(inferencer, paths, out)
+    part = osp.join(out, 'part-0001-0.jsonl')
+    with open(part, 'rb') as f:
+        data = f.read()
+    cut = data.index('été'.encode()) + 1  # inside the two bytes of 'é'
+    with open(part, 'wb') as f:
+        f.write(data[:cut])
+    assert len(read_done(out)) == 3  # the cut line is dropped, not fatal
+    counts = infer_here(inferencer, paths, out)
+    assert (counts['skipped_done'], counts['predicted']) == (3, 1)
+    assert sorted(osp.basename(r['image'])
+                  for r in read_done(out).values()) == sorted(
+                      osp.basename(p) for p in paths)
+
+
+def test_a_complete_corrupt_line_names_file_and_line(tmp_path):
+    from mmfashion_attr.apis.catalog_inference import read_done
+    (tmp_path / 'part-0001-0.jsonl').write_bytes(
+        b'{"image": "a.jpg"}\n\xff\xfe\n')
+    with pytest.raises(ValueError, match=r'part-0001-0.jsonl:2'):
+        read_done(str(tmp_path))
+
+
+def test_retry_errors_after_a_transient_read_error(inferencer, setup,
+                                                   tmp_path):
+    from mmfashion_attr.apis.catalog_inference import read_done
+    good = open(osp.join(setup[2], '000001.jpg'), 'rb').read()
+    path = tmp_path / 'flaky.jpg'
+    path.write_bytes(good[:200])  # not yet fully written by the uploader
+    out = str(tmp_path / 'out')
+    assert infer_here(inferencer, [str(path)], out)['unreadable'] == 1
+    path.write_bytes(good)
+    again = infer_here(inferencer, [str(path)], out)
+    assert (again['skipped_done'], again['predicted']) == (1, 0)
+    retried = infer_here(inferencer, [str(path)], out, retry_errors=True)
+    assert (retried['skipped_done'], retried['predicted']) == (0, 1)
+    (row, ) = read_done(out).values()
+    assert 'error' not in row and row['attributes']
+
+
+def test_relative_absolute_and_duplicate_paths_are_one_image(
+        inferencer, setup, tmp_path, monkeypatch):
+    images = setup[2]
+    absolute = [osp.join(images, f'{i:06d}.jpg') for i in range(3)]
+    monkeypatch.chdir(osp.dirname(images))
+    relative = [osp.join(osp.basename(images), '.', osp.basename(p))
+                for p in absolute]
+    out = str(tmp_path / 'out')
+    first = infer_here(inferencer, relative + absolute[:1], out)
+    assert (first['predicted'], first['duplicates_removed']) == (3, 1)
+    second = infer_here(inferencer, absolute, out)
+    assert (second['skipped_done'], second['predicted']) == (3, 0)
