@@ -1,24 +1,16 @@
-"""Where mmcv's cold build spends its time, ours beside a plain build, in one
-run on this machine.
+"""Where a compile unit of mmcv's ops spends its time: the flags of a plain
+build beside ours (tools/install_steps/build_mmcv_wheel.sh), in one run.
 
-    python benchmarks/mmcv_build.py [--reps 3] [--jobs 2] [--skip-full]
-        [--keep-wheels DIR]
-    python benchmarks/mmcv_ops_cpu.py DIR/ours/*.whl DIR/reference/*.whl
+    python benchmarks/mmcv_build.py [--reps 3]
 
-1. Full builds, once each (a plain build takes 10+ minutes on 2 cores):
-   the reference is what tools/install.sh ran before 2026-11-29, ``pip
-   wheel`` of the sdist (C++20 patch only, Python's CFLAGS with ``-g``);
-   ours is ``tools/install_steps/build_mmcv_wheel.sh``. Prints wall and CPU
-   seconds, the wheel's size and the five slowest units of each (ninja's log).
-2. Units, ``--reps`` times each, one compiler at a time: three units that
-   span the range (``nms.cpp``, ``cpu/roi_align.cpp``, ``pybind.cpp``) and
-   the shared header alone, compiled with the reference's flags, without
-   ``-g``, and without ``-g`` with the precompiled header. Prints the median
-   and range of seconds.
-Run it on an otherwise idle machine (no tests, no helpers).
+Three units that span the range (``nms.cpp``, ``cpu/roi_align.cpp``,
+``pybind.cpp``) and the shared header alone, each compiled ``--reps`` times,
+one compiler at a time, with Python's CFLAGS (``-g`` included, as a plain
+``pip wheel`` does), without ``-g``, and without ``-g`` with the
+precompiled header. Prints the median and range of seconds. Whole installs,
+before and after: benchmarks/cold_install.sh. Run on an idle machine.
 """
 import argparse
-import glob
 import os
 import os.path as osp
 import resource
@@ -75,33 +67,6 @@ def slowest(ninja_log, n=5):
     return len(rows), sum(r[0] for r in rows), rows[:n]
 
 
-def full_builds(sdist, tmp, jobs, keep=None):
-    env = dict(os.environ, MMCV_WITH_OPS='1', MAX_JOBS=str(jobs))
-    src = unpack(sdist, osp.join(tmp, 'reference'))
-    ref = timed([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
-                 '--no-build-isolation', '.', '-w', osp.join(tmp, 'ref_out')],
-                cwd=src, env=env, stdout=subprocess.DEVNULL)
-    ref_log = glob.glob(osp.join(src, 'build', 'temp*', '.ninja_log'))[0]
-    ours_log = osp.join(tmp, 'ours.ninja_log')
-    ours = timed(['bash', osp.join(ROOT, 'tools', 'install_steps',
-                                   'build_mmcv_wheel.sh'), sys.executable,
-                  MMCV, osp.join(tmp, 'ours_out'), ours_log],
-                 env=env, stdout=subprocess.DEVNULL)
-    print(f'full build, {jobs} jobs, once each: wall s / CPU s / wheel MB')
-    for name, (wall, cpu), out, log in (
-            ('reference', ref, 'ref_out', ref_log),
-            ('ours', ours, 'ours_out', ours_log)):
-        wheel = glob.glob(osp.join(tmp, out, '*.whl'))[0]
-        units, total, top = slowest(log)
-        print(f'  {name:<10} {wall:7.0f} {cpu:7.0f} '
-              f'{osp.getsize(wheel) / 2**20:7.1f}   {units} units, '
-              f'{total:.0f} s summed; slowest: ' +
-              ', '.join(f'{u} {s:.0f} s' for s, u in top))
-        if keep:
-            os.makedirs(osp.join(keep, name), exist_ok=True)
-            shutil.copy(wheel, osp.join(keep, name))
-
-
 def flags():
     from torch.utils.cpp_extension import include_paths
     cflags = sysconfig.get_config_var('CFLAGS').split()
@@ -152,10 +117,6 @@ def unit_times(sdist, tmp, reps):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--reps', type=int, default=3)
-    parser.add_argument('--jobs', type=int, default=os.cpu_count())
-    parser.add_argument('--skip-full', action='store_true')
-    parser.add_argument('--keep-wheels', metavar='DIR',
-                        help='copy both wheels to DIR/{reference,ours}/')
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix='mmcv_build_bench_')
     try:
@@ -163,8 +124,6 @@ def main():
                         '--no-deps', '--no-binary', ':all:', f'mmcv=={MMCV}',
                         '-d', tmp], check=True)
         sdist = osp.join(tmp, f'mmcv-{MMCV}.tar.gz')
-        if not args.skip_full:
-            full_builds(sdist, tmp, args.jobs, args.keep_wheels)
         unit_times(sdist, tmp, args.reps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
