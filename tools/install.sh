@@ -4,8 +4,9 @@
 #   bash tools/install.sh            # create or update .venv, then `pip install -e .`
 #
 # Versions are read from requirements/*.txt (the only place they are written).
-# Cold, on a fresh 2-core machine: ~8 min (torch from local wheels, ~3 min compiling
-# mmcv's ops, see tools/install_steps/build_mmcv_wheel.sh); warm: seconds.
+# Cold: 233 s on a 2-core machine (2026-11-29; 149 s of it compiling mmcv's ops, see
+# tools/install_steps/build_mmcv_wheel.sh; the plain build took 437 s). Warm: seconds
+# when .venv is set up, a few minutes for a fresh clone with the mmcv wheel cached.
 # The mmcv wheel is cached outside the clone, under
 # ${MMFA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmfashion_attr}/wheels/, keyed by Python,
 # torch and mmcv versions, so a second clone installs in minutes.
@@ -42,7 +43,7 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_value)" ] \
   exit 0
 fi
 
-say "cold set-up: about 8 min on a fresh 2-core machine (3 of them compiling mmcv's ops, skipped when its wheel is cached in $CACHE); progress below"
+say "cold set-up: 4 min (233 s) measured on a 2-core machine, 2.5 min of it compiling mmcv's ops (skipped when its wheel is cached in $CACHE); slower machines take proportionally longer; progress below"
 step "create virtual environment $VENV" "needs Python 3.11 with the venv module (Debian: apt-get install python3-venv)"
 if [ ! -x "$VENV/bin/python" ]; then
   PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
@@ -63,7 +64,7 @@ TORCH_V="$("$VENV/bin/python" -c 'import torch; print(torch.__version__.split("+
 WHEELS="$CACHE/wheels/mmcv-$MMCV-$PYV-torch$TORCH_V"
 if ! "$VENV/bin/python" -c "import mmcv.ops, sys; import mmcv; sys.exit(mmcv.__version__ != '$MMCV')" 2>/dev/null; then
   if ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
-    step "build mmcv $MMCV with compiled ops from its sdist (measured ~3 min on 2 cores, 77 C++ units; cached in $WHEELS)" \
+    step "build mmcv $MMCV with compiled ops from its sdist (77 C++ units, 2.5 min measured on 2 cores; cached in $WHEELS)" \
       "needs gcc/g++ and the Python headers; set MAX_JOBS=1 if the machine runs out of memory"
     bash "$ROOT/tools/install_steps/build_mmcv_wheel.sh" "$VENV/bin/python" "$MMCV" "$WHEELS"
   else

@@ -6,11 +6,12 @@
 #
 # NINJA_LOG: where to copy ninja's log of per-unit compile times (benchmarks).
 #
-# What makes a cold build slow (measured 2026-11-29, gcc 12, 2 cores, torch 2.14.1):
-# 77 C++ units, each parsing torch's ATen headers (~5 s a unit) and, with the -g that
-# Python's own CFLAGS carry, writing debug info for all their templates (units 35-50 %
-# slower, objects 30-70x larger, and a slow link). Two changes, neither touching what
-# is compiled or how it is optimised:
+# What makes a cold build slow (benchmarks/mmcv_build.py, 2026-11-29, gcc 12, 2 cores,
+# torch 2.14.1; raw figures in benchmarks/results/install_2026-11-29.txt): 77 C++ units,
+# each parsing torch's headers (5.7 s a unit without debug info) and, with the -g that
+# Python's own CFLAGS carry, writing debug info for all their templates (a third of
+# each unit's time, much larger objects, a slower link). Two changes, neither touching
+# what is compiled or how it is optimised (whole build 437 s -> 149 s):
 #   1. CFLAGS = Python's CFLAGS minus -g. setuptools *replaces* Python's CFLAGS with
 #      $CFLAGS (a bare CFLAGS=-g0 would silently drop -O3 and -DNDEBUG), so all the
 #      other flags are passed on unchanged.
