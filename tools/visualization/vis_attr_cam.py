@@ -49,6 +49,29 @@ def tap_layers(classifier) -> list:
     return [backbone.layers[i] for i in backbone.out_indices]
 
 
+def pack_with_content_shape(pipeline, image_path):
+    """Run the test pipeline on one image; also return the ``(h, w)`` of the
+    image inside the network input, i.e. before any padding (mmcv's ``Pad``
+    overwrites ``img_shape`` with the padded size)."""
+    results, content = dict(img_path=image_path), None
+    for transform in pipeline.transforms:
+        if type(transform).__name__ == 'Pad' and content is None:
+            content = tuple(results['img'].shape[:2])
+        results = transform(results)
+    if content is None:
+        content = tuple(results['inputs'].shape[1:])
+    return results, content
+
+
+def cam_to_original(cam, content_shape, original_shape):
+    """A map over the network input (image at the top left, padding right
+    and below) -> the same map over the original image: crop off the
+    padding, undo the resize."""
+    h, w = content_shape
+    oh, ow = original_shape
+    return cv2.resize(cam[:h, :w], (ow, oh))
+
+
 def attribute_cam(classifier, image_path, attribute, value=None,
                   method='gradcam', target_layers=None):
     """``(cam, value, score)``: the map in ``[0, 1]`` at the original
@@ -61,7 +84,8 @@ def attribute_cam(classifier, image_path, attribute, value=None,
         raise ValueError(f'attribute {attribute!r} is not one of {names}')
     k = names.index(attribute)
     sl, classes = task_slices(tasks)[k], tasks[k]['classes']
-    packed = test_pipeline(classifier._config)(dict(img_path=image_path))
+    packed, content = pack_with_content_shape(
+        test_pipeline(classifier._config), image_path)
     inputs = classifier.data_preprocessor(
         dict(inputs=packed['inputs'][None]), False)['inputs']
     with torch.no_grad():
@@ -80,10 +104,8 @@ def attribute_cam(classifier, image_path, attribute, value=None,
                            target_layers or tap_layers(classifier)) as cam:
         grayscale = cam(inputs, targets=[ClassifierOutputTarget(
             sl.start + index)])[0]
-    meta = packed['data_samples'].metainfo
-    h, w = meta['img_shape']  # resized, before padding to a square
-    oh, ow = meta['ori_shape']
-    grayscale = cv2.resize(grayscale[:h, :w], (ow, oh))
+    grayscale = cam_to_original(grayscale, content,
+                                packed['data_samples'].metainfo['ori_shape'])
     return grayscale, classes[index], float(task_scores[index])
 
 
