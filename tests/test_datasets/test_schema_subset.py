@@ -114,4 +114,6 @@ def test_head_subset_matches_dataset(root):
                                schema_file=str(root / 'schema.json'),
                                subset=subset, sigmoid_all=True,
                                hidden_dims=())
-    assert all(t['multi_label'] for t in flat.tasks)
+    assert all(t['sigmoid'] for t in flat.tasks)  # scores and loss
+    assert [t['multi_label'] for t in flat.tasks] == [  # labels: schema's
+        t['multi_label'] for t in ds.metainfo['tasks']]

@@ -134,27 +134,43 @@ def test_value_masks_need_matching_schema(tmp_path):
                           value_masks=True))
 
 
-def test_fp16_loss_does_not_overflow_to_zero():
-    # batch 128 x 520 values: the mask-weight sum (66560) exceeds fp16's
-    # 65504; reductions in float32 keep the loss at its fp32 value
+def test_half_precision_head_computes_its_losses_in_float32():
+    """A half-precision head (AMP, or .half()) computes every loss from its
+    logits cast to float32: equal, to float32 precision, to the losses of
+    those logits computed by hand in float32. Logits in the hundreds make
+    half-precision arithmetic visibly off (its spacing there is 0.25-0.5),
+    so this fails when the cast in ``loss`` is removed."""
     torch.manual_seed(0)
-    head = MODELS.build(dict(type='MultiTaskMaskedHead', in_channels=8,
-                             tasks=[dict(name='big', num_classes=520)],
-                             hidden_dims=()))
+    head = MODELS.build(dict(
+        type='MultiTaskMaskedHead', in_channels=8, hidden_dims=(),
+        tasks=[dict(name='cat', num_classes=5, multi_label=False),
+               dict(name='big', num_classes=520)]))
+    with torch.no_grad():
+        for p in head.parameters():
+            p.mul_(60)
+    head = head.half()
     rng = np.random.default_rng(0)
+    gt = np.zeros((64, 525), np.uint8)
+    gt[np.arange(64), rng.integers(0, 5, 64)] = 1
+    gt[:, 5:] = rng.random((64, 520)) < 0.1
     samples = []
-    for _ in range(128):
+    for row in gt:
         s = DataSample()
-        s.set_field((rng.random(520) < 0.1).astype(np.uint8), 'gt_attr')
-        s.set_field(np.array([True]), 'gt_attr_mask')
+        s.set_field(row, 'gt_attr')
+        s.set_field(np.array([True, True]), 'gt_attr_mask')
         samples.append(s)
-    feats = (torch.randn(128, 8), )
-    fp32 = head.loss(feats, samples)['loss_big']
-    head_half = head.half()
-    half = head_half.loss((feats[0].half(), ), samples)['loss_big']
-    assert half.dtype == torch.float32
-    assert half.item() == pytest.approx(fp32.item(), rel=1e-2)
-    assert half.item() > 0.1
+    feats = torch.randn(64, 8).half()
+    losses = head.loss((feats, ), samples)
+    logits = head((feats, )).float()
+    assert logits.abs().max() > 100
+    target = torch.from_numpy(gt).float()
+    expected = dict(
+        loss_cat=F.cross_entropy(logits[:, :5], target[:, :5].argmax(1)),
+        loss_big=F.binary_cross_entropy_with_logits(logits[:, 5:],
+                                                    target[:, 5:]))
+    for name, value in expected.items():
+        assert losses[name].dtype == torch.float32
+        assert losses[name].item() == pytest.approx(value.item(), rel=1e-6)
 
 
 def test_scores_are_float32_under_autocast():
@@ -174,3 +190,22 @@ def test_pred_label_uses_per_task_thresholds():
     head.thresholds = 0.5  # set by SyncThresholdsHook from the evaluator
     score = torch.tensor([0.2, 0.7, 0.1, 0.6, 0.4, 0.5, 0.1, 0.9, 0.2])
     assert head.labels_from_scores(score).tolist() == [1, 3, 5, 7]
+
+
+def test_sigmoid_all_labels_single_label_tasks_as_the_metric_does():
+    """With sigmoid_all, two category values can both score above the
+    threshold; pred_label still takes the top one, as AttributeF1 and the
+    inferencer (evaluation.thresholds.binarize) do, so --out dumps agree
+    with the metric."""
+    from mmfashion_attr.evaluation.thresholds import binarize
+    head = build(sigmoid_all=True)
+    logits = torch.tensor([[2.0, 3.0, -1.0, 1.0, 1.0, -1.0, -1.0, 2.0, -2.0]])
+    scores = head.scores(logits)
+    assert (scores[0, :3] > 0.5).sum() == 2  # sigmoid, not softmax
+    labels = head.labels_from_scores(scores[0]).tolist()
+    expected = []
+    for task, sl in zip(TASKS, head.slices):
+        chosen = binarize(scores[:, sl].numpy(),
+                          task.get('multi_label', True), 0.5)[0]
+        expected += [sl.start + i for i in np.flatnonzero(chosen)]
+    assert labels == expected == [1, 3, 4, 7]

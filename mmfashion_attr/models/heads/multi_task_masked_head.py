@@ -50,7 +50,8 @@ class MultiTaskMaskedHead(BaseModule):
         sigmoid_all (bool): Sigmoid scores and binary cross-entropy for
             every task, single-label ones included: with ``hidden_dims=()``
             one multi-label layer over all values (the progressive paper's
-            multi-label baseline).
+            multi-label baseline). ``pred_label`` still takes the top value
+            of a single-label task, as the metric and the inferencer do.
         hidden_dims (Sequence[int]): Hidden FC sizes of every branch.
         branch_hidden_dims (dict, optional): Task name -> its own sizes.
         loss_weights (dict, optional): Task name -> loss weight.
@@ -102,8 +103,8 @@ class MultiTaskMaskedHead(BaseModule):
                                  '`schema_file`')
             tasks = schema.tasks
         self.tasks = [self._parse_task(t) for t in tasks]
-        for task in self.tasks if sigmoid_all else ():
-            task['multi_label'] = True
+        for task in self.tasks:  # scores and loss; labels follow the schema
+            task['sigmoid'] = sigmoid_all or task['multi_label']
         for name, dims in (branch_hidden_dims or {}).items():
             self._task(name)['hidden_dims'] = dims
         for name, weight in (loss_weights or {}).items():
@@ -209,7 +210,7 @@ class MultiTaskMaskedHead(BaseModule):
                 continue
             weight = labelled[:, i].float()
             task_logits, target = logits[:, sl], gt[:, sl]
-            if task['multi_label']:
+            if task['sigmoid']:
                 elem = F.binary_cross_entropy_with_logits(
                     task_logits, target, reduction='none')
                 w = weight[:, None].expand_as(elem)
@@ -235,7 +236,7 @@ class MultiTaskMaskedHead(BaseModule):
                 the predicted category is used).
         """
         scores = torch.cat([
-            logits[:, sl].sigmoid() if t['multi_label'] else
+            logits[:, sl].sigmoid() if t['sigmoid'] else
             logits[:, sl].softmax(dim=1)
             for t, sl in zip(self.tasks, self.slices)
         ], dim=1)
