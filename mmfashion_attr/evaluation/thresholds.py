@@ -6,27 +6,35 @@ from typing import Dict, Union
 import numpy as np
 
 Thresholds = Union[float, Dict[str, float]]
+FALLBACK = '*'  # key of a thresholds dict: the threshold of unlisted tasks
 
 
 def load_thresholds(thresholds) -> Thresholds:
-    """A float, a ``{task: threshold}`` dict, or a JSON file holding one
-    (strings as given on a command line: ``'0.3'`` or a file path)."""
+    """A float, a ``{task: threshold}`` dict (key ``'*'``: the threshold of
+    tasks not listed, else 0.5), or a calibrate_thresholds.py JSON file
+    (its ``default`` becomes the ``'*'`` entry); strings as given on a
+    command line: ``'0.3'`` or a file path."""
     if isinstance(thresholds, str):
         try:
             return float(thresholds)
         except ValueError:
             pass
         with open(thresholds, encoding='utf-8') as f:
-            return json.load(f)['thresholds']
+            saved = json.load(f)
+        loaded = {k: float(v) for k, v in saved['thresholds'].items()}
+        if 'default' in saved:
+            loaded.setdefault(FALLBACK, float(saved['default']))
+        return loaded
     if isinstance(thresholds, dict):
         return {k: float(v) for k, v in thresholds.items()}
     return float(thresholds)
 
 
 def threshold_for(thresholds: Thresholds, task: str) -> float:
-    """The threshold of ``task``: per-task dict (default 0.5) or one value."""
+    """The threshold of ``task``: per-task dict (then its ``'*'`` entry,
+    then 0.5) or one value."""
     if isinstance(thresholds, dict):
-        return float(thresholds.get(task, 0.5))
+        return float(thresholds.get(task, thresholds.get(FALLBACK, 0.5)))
     return float(thresholds)
 
 

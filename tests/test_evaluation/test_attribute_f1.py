@@ -105,3 +105,18 @@ def test_thresholds_from_command_line_strings(tmp_path):
     assert load_thresholds(str(path)) == dict(neck=0.2)
     with pytest.raises(FileNotFoundError):
         load_thresholds(str(tmp_path / 'nope.json'))
+
+
+def test_calibrated_file_default_is_the_fallback(tmp_path):
+    """calibrate_thresholds.py --default 0.3 writes tuned thresholds for some
+    tasks: the others take 0.3, not 0.5."""
+    import json
+
+    from mmfashion_attr.evaluation.thresholds import (load_thresholds,
+                                                      threshold_for)
+    path = tmp_path / 'thresholds.json'
+    path.write_text(json.dumps(dict(thresholds=dict(neck=0.2), default=0.3)))
+    loaded = load_thresholds(str(path))
+    assert threshold_for(loaded, 'neck') == 0.2
+    assert threshold_for(loaded, 'color') == 0.3
+    assert threshold_for(dict(neck=0.2), 'color') == 0.5
