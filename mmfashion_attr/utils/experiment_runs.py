@@ -1,6 +1,7 @@
 """One training + test run of a config through tools/train.py and
 tools/test.py, as the report tools (ablation_report.py,
 compare_progressive.py) repeat them; finished runs are read, not redone."""
+import argparse
 import glob
 import json
 import os
@@ -10,9 +11,25 @@ import sys
 import time
 from typing import Optional, Sequence
 
+from mmengine.config import Config, DictAction
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METRICS = 'test_metrics.json'
 RUN_INFO = 'run_info.json'
+
+
+def load_config(config: str, options: Optional[Sequence[str]]) -> Config:
+    """``config`` with ``KEY=VALUE`` options merged exactly as tools/train.py
+    and tools/test.py merge their ``--cfg-options`` (mmengine's DictAction:
+    ``[1,2]`` a list, ``(4,)`` a tuple, ``False`` a bool), so a report tool
+    measures the model the runs trained."""
+    cfg = Config.fromfile(config)
+    if options:
+        parsed = argparse.Namespace(cfg_options=None)
+        DictAction(option_strings=[], dest='cfg_options')(
+            None, parsed, list(options))
+        cfg.merge_from_dict(parsed.cfg_options)
+    return cfg
 
 
 def finished_run(work_dir: str) -> Optional[dict]:

@@ -19,7 +19,6 @@ import sys
 import time
 
 import numpy as np
-from mmengine.config import Config
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.analysis.ablation_table import (
@@ -28,7 +27,8 @@ from mmfashion_attr.analysis.ablation_table import (
     markdown_table,
 )
 from mmfashion_attr.datasets import AttributeSchema
-from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
+from mmfashion_attr.utils.experiment_runs import (finished_run, load_config,
+                                                  train_and_test)
 
 
 def task_f1(metrics: dict) -> dict:
@@ -68,9 +68,7 @@ def collect(args) -> dict:
 
 
 def schema_groups(config, options) -> dict:
-    cfg = Config.fromfile(config)
-    if options:
-        cfg.merge_from_dict(dict(o.split('=', 1) for o in options))
+    cfg = load_config(config, options)
     return AttributeSchema.from_file(cfg.model.head.schema_file).task_groups()
 
 

@@ -25,7 +25,6 @@ import sys
 import time
 
 import torch
-from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
@@ -37,7 +36,8 @@ from mmfashion_attr.analysis.approach_comparison import (
     task_metrics,
 )
 from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
-from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
+from mmfashion_attr.utils.experiment_runs import (finished_run, load_config,
+                                                  train_and_test)
 
 
 def article_configs(folder: str) -> dict:
@@ -52,13 +52,6 @@ def article_configs(folder: str) -> dict:
         if missing or not files:
             sys.exit(f'{folder}: no {approach} config ({missing or "none"})')
     return configs
-
-
-def load_cfg(config, options):
-    cfg = Config.fromfile(config)
-    if options:
-        cfg.merge_from_dict(dict(o.split('=', 1) for o in options))
-    return cfg
 
 
 def image_size(cfg) -> int:
@@ -103,7 +96,7 @@ def run_model(config, work, args, k, total) -> dict:
         state = f'trained and tested in {time.time() - start:.0f} s'
     if 'train_seconds' not in run:
         sys.exit(f'{work}: no run_info.json (training time); rerun it')
-    cfg = load_cfg(config, args.cfg_options)
+    cfg = load_config(config, args.cfg_options)
     model = dict(tasks=task_metrics(run['metrics']),
                  train_seconds=run['train_seconds'],
                  **model_costs(cfg, run['checkpoint'], args.latency_iters))
