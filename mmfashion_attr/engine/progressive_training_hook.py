@@ -43,8 +43,9 @@ class ProgressiveTrainingHook(Hook):
 
     Args:
         stages (list[dict]): ``dict(tasks=[names] | 'all', epochs=int,
-            lr=float (optional: set at the stage's first epoch; a
-            ``param_scheduler`` may still act on it), freeze_base=bool
+            lr=float (optional: set when the stage's first epoch starts,
+            not again on a resume; a by-epoch ``param_scheduler`` may still
+            act on it), freeze_base=bool
             (optional), freeze_earlier=bool (optional))``. Their epochs must
             add up to
             ``train_cfg.max_epochs``.
@@ -114,6 +115,39 @@ class ProgressiveTrainingHook(Hook):
                             "train_dataloader.sampler=dict(type="
                             "'LabelledTaskSampler'), got "
                             f'{type(sampler).__name__}')
+        self._check_schedulers(runner)
+        # the loop counted max_epochs epochs of the whole dataset: count
+        # each stage's epochs at its own length (ETA, runner.max_iters)
+        runner.train_loop._max_iters = self.total_iters(runner)
+
+    def total_iters(self, runner) -> int:
+        """Iterations of the whole run: each stage's epochs times its
+        batches per epoch (the sampler's subset for that stage)."""
+        loader = runner.train_dataloader
+        sampler, tasks = loader.sampler, loader.sampler.tasks
+        total = 0
+        try:
+            for index, stage in enumerate(self.stages):
+                sampler.set_tasks(self.plan(index)[3])
+                total += stage['epochs'] * len(loader)
+        finally:
+            sampler.set_tasks(tasks)
+        return total
+
+    @staticmethod
+    def _check_schedulers(runner) -> None:
+        """Iteration-based schedulers were sized with the whole dataset's
+        epoch length, which the stages do not have: refuse them."""
+        schedulers = runner.param_schedulers or []
+        if isinstance(schedulers, dict):
+            schedulers = [s for group in schedulers.values() for s in group]
+        by_iter = [type(s).__name__ for s in schedulers if not s.by_epoch]
+        if by_iter:
+            raise ValueError(
+                f'iteration-based param schedulers {by_iter} count epochs of '
+                'the whole dataset, but progressive stages draw subsets of '
+                'other lengths: use by_epoch=True schedulers or the stages\' '
+                '`lr`')
 
     def before_train_epoch(self, runner) -> None:
         index = self.stage_at(runner.epoch)
@@ -148,9 +182,12 @@ class ProgressiveTrainingHook(Hook):
             else:
                 p.requires_grad_(trainable is None or task in trainable)
         stage = self.stages[index]
-        # at the stage's first epoch only: resumed mid-stage, the optimizer
-        # keeps the checkpoint's lr (a param_scheduler may have changed it)
-        if 'lr' in stage and runner.epoch == self.stage_start(index):
+        # at the start of the stage's first epoch only: resumed later (even
+        # mid-way through that epoch), the optimizer keeps the checkpoint's lr
+        epoch_start = getattr(runner.train_loop, 'epoch_start_iter',
+                              runner.iter)
+        if 'lr' in stage and runner.epoch == self.stage_start(index) \
+                and runner.iter == epoch_start:
             for group in runner.optim_wrapper.optimizer.param_groups:
                 group['lr'] = stage['lr']
         runner.train_dataloader.sampler.set_tasks(sampled)

@@ -69,7 +69,7 @@ def trained(synth_root, tmp_path_factory):
     runner.train()
     labelled = runner.train_dataloader.sampler._mask
     names = [t['name'] for t in runner.model.head.tasks]
-    return recorder.iters, labelled, names
+    return recorder.iters, labelled, names, runner.max_iters
 
 
 def branch(name, names):
@@ -84,7 +84,7 @@ def trained_parts(changed, names):
 
 
 def test_each_stage_trains_the_base_and_its_branch_only(trained):
-    iters, _, names = trained
+    iters, _, names, _ = trained
     for it in iters:
         parts = trained_parts(it['changed'], names)
         if it['epoch'] == 0:
@@ -96,14 +96,52 @@ def test_each_stage_trains_the_base_and_its_branch_only(trained):
 
 
 def test_final_stage_trains_every_branch(trained):
-    iters, _, names = trained
+    iters, _, names, _ = trained
     final = set().union(*(trained_parts(it['changed'], names)
                           for it in iters if it['epoch'] == 3))
     assert final == {'base', *names}
 
 
+def test_loop_length_follows_the_stages(trained):
+    """The neck_type stage draws fewer images than the whole dataset: the
+    loop's iteration count (ETA, the last-iteration checks) is the sum of
+    the stages' real lengths, not max_epochs x the full epoch."""
+    iters, labelled, _, max_iters = trained
+    assert max_iters == len(iters) < 4 * (len(labelled) // 4)
+
+
+def test_stage_lr_is_set_only_where_its_first_epoch_starts():
+    """Resumed mid-way through a stage's first epoch, the learning rate is
+    the checkpoint's (a scheduler or the user may have changed it), not
+    the stage's again."""
+    from types import SimpleNamespace
+
+    from mmfashion_attr.engine import ProgressiveTrainingHook
+    hook = ProgressiveTrainingHook([dict(tasks=['a'], epochs=1, lr=0.1),
+                                    dict(tasks='all', epochs=1, lr=0.01)])
+    model = torch.nn.Module()
+    model.head = torch.nn.Module()
+    model.head.tasks, model.head.branches = [dict(name='a')], [
+        torch.nn.Linear(1, 1)]
+    group = dict(lr=0.5)
+
+    def runner(epoch, it, epoch_start):
+        return SimpleNamespace(
+            model=model, epoch=epoch, iter=it,
+            train_loop=SimpleNamespace(epoch_start_iter=epoch_start),
+            optim_wrapper=SimpleNamespace(
+                optimizer=SimpleNamespace(param_groups=[group])),
+            train_dataloader=SimpleNamespace(sampler=SimpleNamespace(
+                set_tasks=lambda tasks: None, indices=[0])))
+
+    hook.apply(runner(epoch=1, it=7, epoch_start=5), 1)  # mid-epoch resume
+    assert group['lr'] == 0.5
+    hook.apply(runner(epoch=1, it=5, epoch_start=5), 1)  # the epoch starts
+    assert group['lr'] == 0.01
+
+
 def test_each_stage_draws_the_images_labelled_for_it(trained):
-    iters, labelled, names = trained
+    iters, labelled, names, _ = trained
     neck = set(np.flatnonzero(labelled[:, names.index('neck_type')]))
     assert 0 < len(neck) < len(labelled)
     for epoch in (1, 2):
