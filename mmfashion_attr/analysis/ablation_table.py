@@ -42,10 +42,17 @@ def _check_seeds(results: Results, baseline: str) -> List[int]:
     return seeds
 
 
+def sample_std(values) -> float:
+    """Sample standard deviation (ddof=1), what "beyond the seed spread"
+    needs; NaN for fewer than two values."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else float('nan')
+
+
 def group_gains(results: Results, baseline: str,
                 groups: List[Tuple[tuple, List[str]]]) -> Dict[str, dict]:
-    """approach -> group -> (mean, std over seeds) of the gain in the
-    group's mean F1 over the baseline's, seed paired with seed."""
+    """approach -> group -> (mean, sample std (ddof=1) over seeds) of the
+    gain in the group's mean F1 over the baseline's, seed paired with seed
+    (std NaN with one seed)."""
     seeds = _check_seeds(results, baseline)
     gains = {}
     for approach, runs in results.items():
@@ -54,20 +61,21 @@ def group_gains(results: Results, baseline: str,
             per_seed = [np.mean([runs[s][t] - results[baseline][s][t]
                                  for t in tasks]) for s in seeds]
             gains[approach][group] = (float(np.mean(per_seed)),
-                                      float(np.std(per_seed)))
+                                      sample_std(per_seed))
     return gains
 
 
 def markdown_table(results: Results, task_groups: Dict[str, dict],
                    baseline: str) -> str:
-    """Two tables: per-attribute micro F1 (mean +- std over seeds) with the
+    """Two tables: per-attribute micro F1 (mean +- sample std over seeds,
+    n stated) with the
     paper's grouped header, then each approach's gain per group."""
     seeds = _check_seeds(results, baseline)
     first = results[baseline][seeds[0]]
     groups = group_tasks(task_groups, list(first))
     tasks = [t for _, members in groups for t in members]
-    lines = [f'Micro F1, mean +- std over {len(seeds)} seeds '
-             f'({", ".join(map(str, seeds))}).', '',
+    lines = [f'Micro F1, mean +- sample std (ddof=1) over n = {len(seeds)} '
+             f'seeds ({", ".join(map(str, seeds))}).', '',
              '| granularity | ' + ' | '.join(g[0] for g, m in groups
                                              for _ in m) + ' |',
              '| ROI | ' + ' | '.join(g[1] for g, m in groups
@@ -79,13 +87,15 @@ def markdown_table(results: Results, task_groups: Dict[str, dict],
         cells = []
         for t in tasks:
             values = [runs[s][t] for s in seeds]
-            cells.append(f'{np.mean(values):.3f} +- {np.std(values):.3f}')
+            cells.append(f'{np.mean(values):.3f} +- '
+                         f'{sample_std(values):.3f}')
         lines.append(f'| {approach} | ' + ' | '.join(cells) + ' |')
     gains = group_gains(results, baseline, groups)
     names = [f'{g[0]} / {g[1]} ROI' if g != UNGROUPED else 'ungrouped'
              for g, _ in groups]
     lines += ['', f'Gain over {baseline} in each group\'s mean micro F1 '
-              '(mean +- std over seeds of the per-seed gain):', '',
+              f'(mean +- sample std over n = {len(seeds)} seeds of the '
+              'per-seed gain):', '',
               '| approach | ' + ' | '.join(names) + ' |',
               '| --- | ' + ' | '.join('---' for _ in names) + ' |']
     for approach in results:

@@ -49,7 +49,8 @@ def test_gains_are_seed_paired_group_means():
     mean, std = gains['fpn'][('fine', 'small')]
     assert mean == pytest.approx(0.1) and std == pytest.approx(0.0)
     mean, std = gains['fpn'][('fine', 'large')]  # 0 and +0.1
-    assert mean == pytest.approx(0.05) and std == pytest.approx(0.05)
+    # sample std (ddof=1): 0.1 / sqrt(2), not the population std 0.05
+    assert mean == pytest.approx(0.05) and std == pytest.approx(0.0707, 1e-3)
     assert gains['base'][('coarse', 'large')] == (0.0, 0.0)
 
 
@@ -59,9 +60,10 @@ def test_markdown_has_means_stds_and_gains():
             if line.startswith('| ')}
     assert rows['granularity'].split('|')[2:7] == [
         ' coarse ', ' coarse ', ' fine ', ' fine ', ' fine ']
-    # neck: base 0.5 and 0.4 -> 0.450 +- 0.050
+    # neck: base 0.5 and 0.4 -> 0.450 +- 0.071 (sample std, n = 2)
+    assert 'sample std (ddof=1) over n = 2 seeds' in table
     neck = rows['**attribute**'].split('|').index(' **neck** ')
-    assert rows['base'].split('|')[neck].strip() == '0.450 +- 0.050'
+    assert rows['base'].split('|')[neck].strip() == '0.450 +- 0.071'
     assert '+0.100 +- 0.000' in rows['fpn']
     with pytest.raises(ValueError, match='seeds'):
         markdown_table(dict(RESULTS, other={0: RESULTS['fpn'][0]}), GROUPS,
