@@ -33,12 +33,13 @@ def load_config(config: str, options: Optional[Sequence[str]]) -> Config:
 
 
 def finished_run(work_dir: str) -> Optional[dict]:
-    """``dict(metrics, train_seconds)`` of a finished run, else None."""
+    """``dict(metrics, finished (POSIX time), train_seconds)`` of a finished
+    run, else None."""
     done = osp.join(work_dir, METRICS)
     if not osp.exists(done):
         return None
     with open(done) as f:
-        run = dict(metrics=json.load(f))
+        run = dict(metrics=json.load(f), finished=osp.getmtime(done))
     info = osp.join(work_dir, RUN_INFO)
     if osp.exists(info):
         with open(info) as f:

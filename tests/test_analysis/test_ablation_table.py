@@ -85,13 +85,25 @@ def test_tool_reads_finished_runs(synth_root, tmp_path):
             metrics['attr/mean_f1_micro'] = 0.5
             (work / 'test_metrics.json').write_text(json.dumps(metrics))
     out, chart = tmp_path / 'report.md', tmp_path / 'gains.png'
+    runs = tmp_path / 'runs.jsonl'
     proc = run(['tools/analysis_tools/ablation_report.py', config, other,
                 '--work-dir', str(tmp_path / 'work'), '--no-train',
-                '--out', str(out), '--chart', str(chart)])
+                '--results', str(runs), '--out', str(out),
+                '--chart', str(chart)])
     assert proc.stdout.count('done before') == 6
     table = out.read_text()
     assert 'small ROI' in table and '| tiny_b |' in table
     assert chart.read_bytes()[:4] == b'\x89PNG'
+    # results as data: one record per run, and the same tables from it alone
+    from mmfashion_attr.utils import run_records
+    records = run_records.load(str(runs))
+    assert len(records) == 6 and {r['seed'] for r in records} == {0, 1, 2}
+    assert {'machine', 'date', 'commit', 'metrics', 'split',
+            'task_groups'} <= set(records[0])
+    again = tmp_path / 'again.md'
+    run(['tools/analysis_tools/ablation_report.py', '--from-results',
+         str(runs), '--out', str(again)])
+    assert again.read_text() == table
     missing = run(['tools/analysis_tools/ablation_report.py', config,
                    '--work-dir', str(tmp_path / 'none'), '--no-train'],
                   check=False)

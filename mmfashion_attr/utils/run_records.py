@@ -1,0 +1,99 @@
+"""Results as data: one JSON line per finished run (what was run, where,
+when, from which commit, and what it measured), written by the report
+tools beside the README that quotes it, so every table can be regenerated
+from committed files (``--from-results``) and checked by a test.
+
+Own code: mmengine logs per run but keeps no cross-run results record.
+"""
+import datetime
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+from typing import Dict, List, Optional, Sequence
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def machine() -> str:
+    """CPU model, cores, memory and GPU of this machine, in one line."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            cpu = next(line.split(':', 1)[1].strip() for line in f
+                       if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    memory = ''
+    if hasattr(os, 'sysconf') and 'SC_PHYS_PAGES' in os.sysconf_names:
+        pages = os.sysconf('SC_PHYS_PAGES')
+        memory = f', {os.sysconf("SC_PAGE_SIZE") * pages / 2**30:.0f} GiB'
+    import torch
+    gpu = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
+           else 'no GPU')
+    return (f'{cpu}, {os.cpu_count()} cores{memory}, {gpu}; Python '
+            f'{platform.python_version()}, torch {torch.__version__}')
+
+
+def git_commit(root: str = ROOT) -> str:
+    """HEAD's short hash, with ``+dirty`` when tracked files changed."""
+    def git(*args):
+        return subprocess.run(['git', *args], cwd=root, capture_output=True,
+                              text=True).stdout.strip()
+    head = git('rev-parse', '--short', 'HEAD') or 'unknown'
+    dirty = git('status', '--porcelain', '--untracked-files=no')
+    return head + ('+dirty' if dirty else '')
+
+
+def record(config: str, metrics: dict, seed: Optional[int] = None,
+           split: str = 'test', train_seconds: Optional[float] = None,
+           cfg_options: Sequence[str] = (), date: Optional[float] = None,
+           **extra) -> dict:
+    """One run's record: config (relative to the repository when inside
+    it), seed, split, metrics, training seconds, options, machine, UTC
+    date (``date``: a POSIX time, default now) and commit, plus any
+    ``extra`` fields."""
+    when = datetime.datetime.fromtimestamp(
+        date if date is not None else datetime.datetime.now().timestamp(),
+        datetime.timezone.utc)
+    path = osp.abspath(config)
+    if path.startswith(ROOT + os.sep):
+        path = osp.relpath(path, ROOT)
+    return dict(config=path, seed=seed, split=split,
+                cfg_options=list(cfg_options), metrics=metrics,
+                train_seconds=train_seconds, machine=machine(),
+                date=when.isoformat(timespec='seconds'), commit=git_commit(),
+                **extra)
+
+
+def _key(rec: dict) -> tuple:
+    return rec['config'], rec.get('seed'), rec.get('split')
+
+
+def save(path: str, new: dict) -> None:
+    """Add ``new`` to the JSON Lines file ``path``, replacing the record of
+    the same (config, seed, split); records stay sorted by that key."""
+    records = {_key(r): r for r in load(path)} if osp.exists(path) else {}
+    records[_key(new)] = new
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as f:
+        for key in sorted(records, key=lambda k: tuple(map(str, k))):
+            f.write(json.dumps(records[key]) + '\n')
+
+
+def load(path: str) -> List[Dict]:
+    """The records of a results file; a malformed line names file:line."""
+    out = []
+    with open(path, encoding='utf-8') as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                _key(rec)
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ValueError(f'{path}:{number}: not a run record '
+                                 f'({e})') from e
+            out.append(rec)
+    return out
