@@ -1,5 +1,7 @@
 """Inference speed of three paths, side by side in one run: batch-1 latency
-(median, p90) and images/s at larger batches, with ratios to the raw model.
+(median, p90 over --iters calls) and images/s at larger batches (median and
+min-max over --batches timed batches after a warm-up one), with the ratio
+of medians to the raw model; read a ratio only as far as the ranges allow.
 
     python benchmarks/inference.py --config CFG [--checkpoint CKPT]
         [--onnx FILE] [--batch-sizes 32 64] [--batches 3] [--iters 20]
@@ -12,7 +14,9 @@
     pipeline in ``--workers`` DataLoader workers, the model, and results as
     dictionaries;
 (c) ONNX Runtime on the exported model (exported here with a dynamic batch
-    unless --onnx is given; skipped without the deploy extra).
+    unless --onnx is given; skipped without the deploy extra). It runs the
+    fp32 export: --fp16 does not apply to it (said in the output); with
+    --device cuda it uses the CUDA provider, or says why it cannot.
 Images: SynthFashion JPEGs at the test pipeline's size. Without --checkpoint
 the model has random weights (speed does not depend on them).
 """
@@ -51,12 +55,13 @@ def timed(fn, iters, warmup, sync):
 
 
 def latency_and_throughput(run, batches, args, sync):
-    """``run(batch)`` -> (batch-1 p50 ms, p90 ms, {batch: images/s})."""
+    """``run(batch)`` -> (batch-1 p50 ms, p90 ms, {batch: images/s of each
+    timed batch})."""
     b1 = timed(lambda: run(batches[1]), args.iters, 3, sync) * 1000
     rates = {}
     for bs in args.batch_sizes:
         seconds = timed(lambda: run(batches[bs]), args.batches, 1, sync)
-        rates[bs] = bs / np.median(seconds)
+        rates[bs] = bs / seconds
     return np.median(b1), np.percentile(b1, 90), rates
 
 
@@ -68,8 +73,9 @@ def main():
                         help='an exported model (default: export one)')
     parser.add_argument('--batch-sizes', type=int, nargs='+',
                         default=[32, 64])
-    parser.add_argument('--batches', type=int, default=3,
-                        help='timed batches per batch size')
+    parser.add_argument('--batches', type=int, default=5,
+                        help='timed batches per batch size (after one '
+                        'warm-up batch)')
     parser.add_argument('--iters', type=int, default=20,
                         help='timed batch-1 calls')
     parser.add_argument('--workers', type=int, default=2,
@@ -144,23 +150,31 @@ def main():
                         dynamic_batch=True)
         runtime = OnnxRuntimeModel(onnx_file, args.device)
         arrays = {bs: t.cpu().numpy() for bs, t in tensors.items()}
-        rows.append(('(c) ONNX Runtime, batch in memory',
+        rows.append((f'(c) ONNX Runtime fp32, {args.device}, in memory',
                      latency_and_throughput(runtime.scores, arrays, args,
                                             lambda: 0)))
+        if args.fp16:
+            print('(c) runs the fp32 export: --fp16 does not apply to it')
     except ImportError as e:
         print(f'(c) skipped: {e} (pip install -e .[deploy])')
+    except RuntimeError as e:  # e.g. --device cuda without the provider
+        print(f'(c) skipped: {e}')
 
     print(f'\n{osp.basename(args.config)}, {size} px, device {args.device}, '
           f'{torch.get_num_threads()} torch threads, fp16 {args.fp16}, '
           f'channels_last {args.channels_last}; batch-1: {args.iters} calls, '
-          f'larger batches: median of {args.batches}')
-    head = ''.join(f'{f"b{bs} img/s":>11}{"ratio":>7}'
+          f'larger batches: median (min-max) of {args.batches} after one '
+          'warm-up batch')
+    head = ''.join(f'{f"b{bs} img/s median (min-max)":>32}{"ratio":>7}'
                    for bs in args.batch_sizes)
     print(f'{"path":<46}{"b1 p50 ms":>10}{"b1 p90 ms":>10}{head}')
     ref = rows[0][1][2]
     for name, (p50, p90, rates) in rows:
-        cells = ''.join(f'{rates[bs]:11.1f}{rates[bs] / ref[bs]:7.2f}'
-                        for bs in args.batch_sizes)
+        cells = ''.join(
+            f'{np.median(rates[bs]):14.1f} ({rates[bs].min():.1f}-'
+            f'{rates[bs].max():.1f}){"":>2}'.rjust(32)
+            + f'{np.median(rates[bs]) / np.median(ref[bs]):7.2f}'
+            for bs in args.batch_sizes)
         print(f'{name:<46}{p50:10.1f}{p90:10.1f}{cells}')
 
 
