@@ -17,13 +17,7 @@ from mmpretrain.registry import DATASETS
 
 from ..catalog.dataset import build_transforms
 from ..catalog.rows import AnnotationError
-from .lists import (
-    ATTRIBUTE_TYPES,
-    CATEGORY_TYPES,
-    FILES,
-    SPLITS,
-    DeepFashionCLists,
-)
+from .lists import ATTRIBUTE_TYPES, CATEGORY_TYPES, FILES, SPLITS, load_lists
 
 
 @DATASETS.register_module()
@@ -39,6 +33,12 @@ class DeepFashionCDataset(BaseDataset):
             height on every side before cropping (clipped to the image).
         check_images (bool): Fail at load time, naming the partition file's
             line, when an image of the split does not exist.
+        anno_dir (str, optional): The annotation folder under ``data_root``
+            (``'Anno'``, ``'Anno_coarse'``, ``'Anno_fine'``); default: the
+            first of these that holds the lists (logged).
+        skip_bad_boxes (bool): Skip images whose box is empty or negative
+            (counted and logged) instead of failing on the first, which
+            names its file:line.
         pipeline, test_mode, indices, lazy_init: as mmengine's
             ``BaseDataset``.
 
@@ -48,6 +48,8 @@ class DeepFashionCDataset(BaseDataset):
 
     def __init__(self, data_root: str, split: str = 'train',
                  bbox_margin: float = 0.0, check_images: bool = True,
+                 anno_dir: Optional[str] = None,
+                 skip_bad_boxes: bool = False,
                  pipeline=(), metainfo: Optional[dict] = None, **kwargs):
         if split not in SPLITS:
             raise ValueError(f'split {split!r}: expected one of {SPLITS}')
@@ -55,7 +57,7 @@ class DeepFashionCDataset(BaseDataset):
             raise ValueError(f'bbox_margin must be >= 0, got {bbox_margin}')
         self.split, self.bbox_margin = split, bbox_margin
         self.check_images = check_images
-        self.lists = DeepFashionCLists(data_root)
+        self.lists = load_lists(data_root, anno_dir, skip_bad_boxes)
         lists = self.lists
         self.attr_types = np.array([t for _, t in lists.attributes], np.int8)
         self.attr_types.setflags(write=False)
@@ -75,7 +77,8 @@ class DeepFashionCDataset(BaseDataset):
         would be copied into every DataLoader worker)."""
         if self._fully_initialized:
             return
-        rows = np.flatnonzero(self.lists.split == SPLITS.index(self.split))
+        rows = np.flatnonzero((self.lists.split == SPLITS.index(self.split))
+                              & self.lists.valid)
         if self.check_images:
             self._check_images(rows)
         if self._indices is not None:

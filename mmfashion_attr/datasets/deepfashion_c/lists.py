@@ -1,5 +1,8 @@
 """The list files of DeepFashion's Category and Attribute Prediction
-benchmark (DeepFashion-C, Liu et al., CVPR 2016) as distributed::
+benchmark (DeepFashion-C, Liu et al., CVPR 2016) as distributed. The
+annotation folder is ``Anno/`` in the 2016 release and ``Anno_coarse/`` or
+``Anno_fine/`` in today's (same list files); it is found by itself
+(:func:`find_anno_dir`) or named::
 
     Anno/list_category_cloth.txt  category_name  category_type (1 upper,
                                   2 lower, 3 full body)
@@ -20,9 +23,10 @@ names ``file:line``. See docs/datasets.md.
 import os
 import os.path as osp
 import warnings
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.logging import MMLogger
 
 from ..catalog.rows import AnnotationError
 
@@ -30,6 +34,7 @@ CATEGORY_TYPES = {1: 'upper', 2: 'lower', 3: 'full'}
 ATTRIBUTE_TYPES = {1: 'texture', 2: 'fabric', 3: 'shape', 4: 'part',
                    5: 'style'}
 SPLITS = ('train', 'val', 'test')
+ANNO_DIRS = ('Anno', 'Anno_coarse', 'Anno_fine')
 FILES = dict(
     category_cloth=('Anno/list_category_cloth.txt',
                     ['category_name', 'category_type']),
@@ -42,6 +47,21 @@ FILES = dict(
     partition=('Eval/list_eval_partition.txt',
                ['image_name', 'evaluation_status']),
 )
+
+
+def find_anno_dir(root: str, anno_dir: Optional[str] = None) -> str:
+    """The annotation folder under ``root`` holding the five ``Anno`` lists:
+    ``anno_dir`` when given, else the first of :data:`ANNO_DIRS` that has
+    them all; a clear error listing what was looked for otherwise."""
+    names = [osp.basename(v[0]) for k, v in FILES.items()
+             if v[0].startswith('Anno/')]
+    candidates = [anno_dir] if anno_dir else list(ANNO_DIRS)
+    for folder in candidates:
+        if all(osp.isfile(osp.join(root, folder, n)) for n in names):
+            return folder
+    looked = ', '.join(f'{osp.join(root, c)}/' for c in candidates)
+    raise AnnotationError(f'no DeepFashion-C annotation folder: looked for '
+                          f'{", ".join(names)} in {looked}')
 
 
 def list_rows(path: str, columns: Sequence[str]) -> Iterator[Tuple[int, str]]:
@@ -133,10 +153,18 @@ class DeepFashionCLists:
         split_lines (np.ndarray): line of each image in the partition file.
     """
 
-    def __init__(self, root: str):
+    def __init__(self, root: str, anno_dir: Optional[str] = None,
+                 skip_bad_boxes: bool = False):
         self.root = root
-        path = {k: osp.join(root, v[0]) for k, v in FILES.items()}
+        self.anno_dir = find_anno_dir(root, anno_dir)
+        self.skip_bad_boxes = skip_bad_boxes
+        path = {k: osp.join(root, v[0].replace('Anno/', self.anno_dir + '/',
+                                               1))
+                for k, v in FILES.items()}
         self.paths = path
+        logger = MMLogger.get_current_instance()
+        logger.info(f'DeepFashion-C: annotations from '
+                    f'{osp.join(root, self.anno_dir)}/')
         self.categories = read_names_types(
             path['category_cloth'], FILES['category_cloth'][1],
             CATEGORY_TYPES)
@@ -153,10 +181,26 @@ class DeepFashionCLists:
         self.states = self._aligned(
             'attr_img', num_attrs, lambda t, n: self._states(t, n),
             np.int8, (num_attrs, ))
+        if not (self.states == -1).any():
+            logger.warning(
+                f'{path["attr_img"]}: not one -1 among '
+                f'{self.states.size} attribute labels: this copy may code '
+                'negatives as 0, which DeepFashion-C means "unknown"; every '
+                'negative would then be left out of the attribute loss')
+        self.bad_boxes = []  # (line, box) of the boxes skipped
         self.bbox = self._aligned('bbox', 4, self._box, np.int32, (4, ))
         self.split, self.split_lines = self._aligned(
             'partition', 1, lambda t, n: self._split(t[0], n), np.int8, (),
             with_lines=True)
+        if self.bad_boxes:
+            self.valid = ~np.all(self.bbox == -1, axis=1)
+            line, box = self.bad_boxes[0]
+            logger.warning(
+                f'{path["bbox"]}: skipped {len(self.bad_boxes)} image(s) '
+                f'with an empty or negative box (first at line {line}: '
+                f'{box})')
+        else:
+            self.valid = np.ones(len(self.images), bool)
 
     def _aligned(self, key, width, parse, dtype, shape, with_lines=False):
         """Values of list ``key`` in the order of ``self.images``; every
@@ -207,8 +251,12 @@ class DeepFashionCLists:
         path = self.paths['bbox']
         box = [_int(path, number, t, 'bbox coordinate') for t in tokens]
         if min(box) < 0 or box[2] <= box[0] or box[3] <= box[1]:
+            if self.skip_bad_boxes:
+                self.bad_boxes.append((number, box))
+                return [-1, -1, -1, -1]
             raise AnnotationError(f'{path}:{number}: bbox {box} is empty or '
-                                  'negative (expected x_1 < x_2, y_1 < y_2)')
+                                  'negative (expected x_1 < x_2, y_1 < y_2; '
+                                  'skip_bad_boxes=True skips such images)')
         return box
 
     def _split(self, status, number):
@@ -217,6 +265,26 @@ class DeepFashionCLists:
                 f'{self.paths["partition"]}:{number}: evaluation_status '
                 f'{status!r} is not one of {list(SPLITS)}')
         return SPLITS.index(status)
+
+
+_CACHE: Dict[tuple, DeepFashionCLists] = {}
+
+
+def load_lists(root: str, anno_dir: Optional[str] = None,
+               skip_bad_boxes: bool = False) -> DeepFashionCLists:
+    """:class:`DeepFashionCLists` of ``root``, parsed once per process and
+    shared by every split's dataset (the release's 289k x 1000 labels are
+    read and held once); parsed again when a list file changes."""
+    folder = find_anno_dir(root, anno_dir)
+    files = [osp.join(root, v[0].replace('Anno/', folder + '/', 1))
+             for v in FILES.values()]
+    key = (osp.abspath(root), folder, skip_bad_boxes,
+           tuple(os.stat(f).st_mtime_ns if osp.exists(f) else None
+                 for f in files))
+    if key not in _CACHE:
+        _CACHE.clear()  # one dataset root at a time is kept
+        _CACHE[key] = DeepFashionCLists(root, folder, skip_bad_boxes)
+    return _CACHE[key]
 
 
 def write_lists(root: str, categories: Sequence[Tuple[str, int]],
