@@ -2,7 +2,8 @@
 beside a plain PyTorch loop over the same model, optimizer and batch.
 
     python benchmarks/train_throughput.py --config CFG [--amp]
-        [--channels-last] [--compile] [--batch-size N] [--iters N]
+        [--amp-dtype float16|bfloat16] [--channels-last] [--compile]
+        [--compile-backend inductor] [--batch-size N] [--iters N]
         [--warmup N] [--device cpu|cuda] [--workers N] [--in-memory-data]
 
 Runner: the config through tools/train.py's argument merging and
@@ -105,8 +106,8 @@ def prepare(args):
                               enabled=args.channels_last),
                          dict(type='_IterClock', warmup=args.warmup)],
     }
-    if args.compile:
-        options['compile'] = True
+    if args.amp and args.amp_dtype != 'float16':
+        options['optim_wrapper.dtype'] = args.amp_dtype
     if args.device == 'cpu':
         options['env_cfg.dist_cfg.backend'] = 'gloo'
     targs = argparse.Namespace(
@@ -116,6 +117,8 @@ def prepare(args):
         no_pin_memory=args.device == 'cpu', no_persistent_workers=False,
         cfg_options=options, launcher='none')
     cfg = train_tool().merge_args(cfg, targs)
+    if args.compile:  # replaces the base's compile=False
+        cfg.compile = dict(backend=args.compile_backend)
     if args.in_memory_data:
         cfg.train_dataloader.dataset = dict(
             type='_CachedItems', dataset=cfg.train_dataloader.dataset,
@@ -151,9 +154,10 @@ def plain_throughput(cfg, args, runner):
             memory_format=torch.channels_last)
     step = model
     if args.compile:
-        step = torch.compile(model)
-    amp_dtype = torch.bfloat16 if args.device == 'cpu' else torch.float16
-    scaler = torch.amp.GradScaler(enabled=args.amp and args.device == 'cuda')
+        step = torch.compile(model, backend=args.compile_backend)
+    amp_dtype = getattr(torch, args.amp_dtype)
+    scaler = torch.amp.GradScaler(enabled=args.amp and args.device == 'cuda'
+                                  and amp_dtype == torch.float16)
 
     def iteration():
         with torch.autocast(args.device, dtype=amp_dtype, enabled=args.amp):
@@ -176,12 +180,17 @@ def plain_throughput(cfg, args, runner):
     return args.iters * args.batch_size / (time.perf_counter() - start)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser):
+    """This benchmark's options (benchmarks/gpu_suite.py reuses them)."""
     parser.add_argument('--config', required=True)
     parser.add_argument('--amp', action='store_true')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
+                        default='float16')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true')
+    parser.add_argument('--compile-backend', default='inductor',
+                        help="torch.compile backend ('eager': the code path "
+                        'without compiling)')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=5)
@@ -193,6 +202,11 @@ def main():
                         help='image side (default: the config\'s Pad size)')
     parser.add_argument('--device', choices=['cpu', 'cuda'],
                         default='cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
     args = parser.parse_args()
     if args.amp and args.device == 'cpu':
         parser.error("--amp needs --device cuda: mmengine's AmpOptimWrapper "

@@ -1,0 +1,210 @@
+"""The GPU measurements of the paper's model in one run, written to one
+JSON file (run by benchmarks/gpu_suite.sh on a lent GPU machine):
+
+    python benchmarks/gpu_suite.py [--config configs/effv2m_fpn_cbam.py]
+        [--out gpu_suite.json] [--dry-run]
+
+1. training images/s through the Runner (tools/train.py's set-up) and a
+   plain PyTorch loop (benchmarks/train_throughput.py), bf16 autocast,
+   channels_last, eager and torch.compile'd;
+2. batch-1 latency (median and min-max of --iters calls after warm-up):
+   eager fp16 autocast, torch.compile'd, replayed CUDA graph, and ONNX
+   Runtime's CUDA provider when this onnxruntime has it (fp32 export);
+3. inference images/s at batch 256 (eager fp16 autocast, channels_last).
+A step that cannot run here records why instead of numbers. --dry-run runs
+the same code on the CPU with a tiny model (the demo config at 64 px), 2
+iterations, compile backend 'eager', batch 2: what CI checks.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+
+import torch
+from mmengine.config import Config
+from mmpretrain.apis import get_model
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import train_throughput  # noqa: E402
+from common import synthfashion_at  # noqa: E402
+
+import mmfashion_attr  # noqa: E402,F401
+from mmfashion_attr.apis.attribute_inferencer import model_tasks  # noqa
+from mmfashion_attr.deployment import ScoresModel  # noqa: E402
+from mmfashion_attr.utils.run_records import git_commit, machine  # noqa
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO = osp.join(ROOT, 'configs', 'demo', 'synthfashion_effv2atto_fpn_cbam.py')
+
+
+def train_step(args, compile_model: bool) -> dict:
+    targs = argparse.Namespace(
+        config=args.config, amp=not args.dry_run, amp_dtype='bfloat16',
+        channels_last=True, compile=compile_model,
+        compile_backend=args.compile_backend, batch_size=args.train_batch,
+        iters=args.iters, warmup=args.warmup, workers=args.workers,
+        in_memory_data=False, size=args.size, device=args.device)
+    cfg = train_throughput.prepare(targs)
+    runner_ips, data_share, runner = train_throughput.runner_throughput(
+        cfg, targs)
+    plain_ips = train_throughput.plain_throughput(cfg, targs, runner)
+    return dict(runner_img_s=runner_ips, plain_img_s=plain_ips,
+                ratio=runner_ips / plain_ips, data_wait_share=data_share,
+                batch=targs.batch_size, amp=targs.amp and 'bfloat16',
+                channels_last=True, compile=compile_model and
+                args.compile_backend)
+
+
+def timed(fn, iters, warmup, sync) -> dict:
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(iters):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(1000 * (time.perf_counter() - start))
+    return dict(ms_median=statistics.median(times), ms_min=min(times),
+                ms_max=max(times), calls=iters)
+
+
+def scores_model(args):
+    cfg = Config.fromfile(args.config)
+    data = synthfashion_at(args.size or 64, 1)
+    cfg.model.head.schema_file = osp.join(data, 'schema.json')
+    cfg.model.backbone.init_cfg = None  # random weights: speed only
+    model = get_model(cfg, device=args.device).eval()
+    return ScoresModel(model).to(memory_format=torch.channels_last), model
+
+
+def latency_steps(args) -> dict:
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: 0)
+    model, classifier = scores_model(args)
+    size = args.size or train_throughput.pipeline_size(
+        Config.fromfile(args.config).test_dataloader.dataset.pipeline)
+    one = torch.randint(0, 256, (1, 3, size, size), dtype=torch.uint8,
+                        device=device)
+    half = dict(device_type=device.type, enabled=not args.dry_run,
+                dtype=torch.float16)
+    out = {}
+
+    def eager():
+        with torch.inference_mode(), torch.autocast(**half):
+            return model(one)
+
+    out['b1_eager_fp16'] = timed(eager, args.iters, args.warmup, sync)
+    compiled = torch.compile(model, backend=args.compile_backend)
+
+    def run_compiled():
+        with torch.no_grad(), torch.autocast(**half):
+            return compiled(one)
+
+    out['b1_compiled'] = dict(timed(run_compiled, args.iters, args.warmup,
+                                    sync), backend=args.compile_backend)
+    if device.type == 'cuda':
+        static = one.clone()
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream), torch.no_grad(), \
+                torch.autocast(**half):
+            for _ in range(3):
+                model(static)
+        torch.cuda.current_stream().wait_stream(stream)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph), torch.no_grad(), \
+                torch.autocast(**half):
+            model(static)
+        out['b1_cuda_graph'] = timed(graph.replay, args.iters, args.warmup,
+                                     sync)
+    else:
+        out['b1_cuda_graph'] = dict(skipped='needs CUDA')
+    out['b1_onnxruntime'] = onnxruntime_step(args, classifier, size)
+    batch = torch.randint(0, 256, (args.batch, 3, size, size),
+                          dtype=torch.uint8, device=device)
+
+    def throughput():
+        with torch.inference_mode(), torch.autocast(**half):
+            return model(batch)
+
+    result = timed(throughput, max(args.iters // 4, 2), 1, sync)
+    result['img_s'] = args.batch * 1000 / result['ms_median']
+    out[f'b{args.batch}_eager_fp16'] = result
+    return out
+
+
+def onnxruntime_step(args, classifier, size) -> dict:
+    try:
+        from mmfashion_attr.deployment import OnnxRuntimeModel, export_onnx
+        path = osp.join(tempfile.mkdtemp(), 'model.onnx')
+        export_onnx(ScoresModel(classifier).float().cpu(), path,
+                    (size, size), model_tasks(classifier))
+        runtime = OnnxRuntimeModel(path, args.device)
+    except (ImportError, RuntimeError) as e:
+        return dict(skipped=f'{type(e).__name__}: {e}')
+    finally:
+        classifier.to(args.device)
+    image = torch.randint(0, 256, (1, 3, size, size),
+                          dtype=torch.uint8).numpy()
+    providers = runtime.session.get_providers()
+    return dict(timed(lambda: runtime.scores(image), args.iters,
+                      args.warmup, lambda: 0), fp='fp32 export',
+                providers=providers)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config',
+                        default=osp.join(ROOT, 'configs',
+                                         'effv2m_fpn_cbam.py'))
+    parser.add_argument('--out', default='gpu_suite.json')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='CPU, tiny model, 2 iterations (CI)')
+    args = parser.parse_args()
+    if args.dry_run:
+        args.config, args.device, args.size = DEMO, 'cpu', 64
+        args.iters, args.warmup, args.train_batch, args.batch = 2, 1, 2, 2
+        args.workers, args.compile_backend = 0, 'eager'
+    else:
+        if not torch.cuda.is_available():
+            parser.error('no CUDA device: run with --dry-run')
+        args.device, args.size = 'cuda', None
+        args.iters, args.warmup, args.train_batch, args.batch = 30, 10, 32, \
+            256
+        args.workers = min(8, os.cpu_count() or 1)
+        args.compile_backend = 'inductor'
+    result = dict(suite='gpu_suite', dry_run=args.dry_run,
+                  config=osp.relpath(args.config, ROOT), machine=machine(),
+                  commit=git_commit(),
+                  date=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+                  steps={})
+    steps = [('train_eager', lambda: train_step(args, False)),
+             ('train_compiled', lambda: train_step(args, True)),
+             ('inference', lambda: latency_steps(args))]
+    for name, step in steps:
+        start = time.perf_counter()
+        try:
+            result['steps'][name] = step()
+        except Exception as e:  # one failing step must not lose the others
+            result['steps'][name] = dict(
+                error=f'{type(e).__name__}: {e}',
+                traceback=traceback.format_exc()[-2000:])
+        result['steps'][name + '_seconds'] = time.perf_counter() - start
+        print(f'[gpu_suite] {name}: '
+              f'{json.dumps(result["steps"][name])[:300]}', flush=True)
+    with open(args.out, 'w') as f:
+        json.dump(result, f, indent=1)
+    print(f'[gpu_suite] wrote {args.out}')
+    failed = [k for k, v in result['steps'].items()
+              if isinstance(v, dict) and 'error' in v]
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,26 @@
+"""benchmarks/gpu_suite.py's CPU dry run: the GPU suite's code paths (Runner
+and plain loop, eager and compiled; latency steps; ONNX Runtime; batch
+throughput) on a tiny model, writing the one JSON a GPU run writes."""
+import json
+
+from tests.helpers.run_tool import run
+
+
+def test_dry_run_writes_every_step(tmp_path):
+    out = tmp_path / 'gpu_suite.json'
+    run(['benchmarks/gpu_suite.py', '--dry-run', '--out', str(out)])
+    result = json.loads(out.read_text())
+    assert result['dry_run'] is True
+    assert {'machine', 'commit', 'date', 'config'} <= set(result)
+    steps = result['steps']
+    for name in ('train_eager', 'train_compiled'):
+        assert steps[name]['runner_img_s'] > 0
+        assert steps[name]['plain_img_s'] > 0
+    assert steps['train_compiled']['compile'] == 'eager'
+    inference = steps['inference']
+    assert inference['b1_eager_fp16']['ms_median'] > 0
+    assert inference['b1_compiled']['backend'] == 'eager'
+    assert inference['b1_cuda_graph'] == dict(skipped='needs CUDA')
+    assert inference['b1_onnxruntime']['providers'] == [
+        'CPUExecutionProvider']
+    assert inference['b2_eager_fp16']['img_s'] > 0
