@@ -12,12 +12,12 @@ from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
-from .image_path_dataset import ImagePathDataset
 from ..datasets.schema import task_slices
 from ..datasets.transforms.loading import ImageDecodeError
-from ..utils.checkpoint_loading import trusted_checkpoints
 from ..evaluation.thresholds import (binarize, evaluator_thresholds,
                                      load_thresholds, threshold_for)
+from ..utils.checkpoint_loading import trusted_checkpoints
+from .image_path_dataset import ImagePathDataset
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 

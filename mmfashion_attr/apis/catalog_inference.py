@@ -28,9 +28,9 @@ from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
 from ..datasets.catalog.rows import annotation_format
-from .image_path_dataset import ImagePathDataset
 from .attribute_inferencer import (IMAGE_EXTENSIONS, format_scores,
                                    read_image_list)
+from .image_path_dataset import ImagePathDataset
 
 
 def image_key(path: str) -> str:
