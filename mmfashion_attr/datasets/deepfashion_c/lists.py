@@ -64,6 +64,13 @@ def find_anno_dir(root: str, anno_dir: Optional[str] = None) -> str:
                           f'{", ".join(names)} in {looked}')
 
 
+def list_paths(root: str, anno_dir: str) -> Dict[str, str]:
+    """Key of :data:`FILES` -> its path under ``root``, the ``Anno`` lists
+    read from ``anno_dir``."""
+    return {k: osp.join(root, v[0].replace('Anno/', anno_dir + '/', 1))
+            for k, v in FILES.items()}
+
+
 def list_rows(path: str, columns: Sequence[str]) -> Iterator[Tuple[int, str]]:
     """``(line number, line)`` of each row after the count and column-name
     lines; checks both, and that the count matches the rows."""
@@ -158,10 +165,7 @@ class DeepFashionCLists:
         self.root = root
         self.anno_dir = find_anno_dir(root, anno_dir)
         self.skip_bad_boxes = skip_bad_boxes
-        path = {k: osp.join(root, v[0].replace('Anno/', self.anno_dir + '/',
-                                               1))
-                for k, v in FILES.items()}
-        self.paths = path
+        self.paths = path = list_paths(root, self.anno_dir)
         logger = MMLogger.get_current_instance()
         logger.info(f'DeepFashion-C: annotations from '
                     f'{osp.join(root, self.anno_dir)}/')
@@ -189,18 +193,16 @@ class DeepFashionCLists:
                 'negative would then be left out of the attribute loss')
         self.bad_boxes = []  # (line, box) of the boxes skipped
         self.bbox = self._aligned('bbox', 4, self._box, np.int32, (4, ))
+        self.valid = self.bbox[:, 0] >= 0  # skipped boxes are all -1
         self.split, self.split_lines = self._aligned(
             'partition', 1, lambda t, n: self._split(t[0], n), np.int8, (),
             with_lines=True)
         if self.bad_boxes:
-            self.valid = ~np.all(self.bbox == -1, axis=1)
             line, box = self.bad_boxes[0]
             logger.warning(
                 f'{path["bbox"]}: skipped {len(self.bad_boxes)} image(s) '
                 f'with an empty or negative box (first at line {line}: '
                 f'{box})')
-        else:
-            self.valid = np.ones(len(self.images), bool)
 
     def _aligned(self, key, width, parse, dtype, shape, with_lines=False):
         """Values of list ``key`` in the order of ``self.images``; every
@@ -276,8 +278,7 @@ def load_lists(root: str, anno_dir: Optional[str] = None,
     shared by every split's dataset (the release's 289k x 1000 labels are
     read and held once); parsed again when a list file changes."""
     folder = find_anno_dir(root, anno_dir)
-    files = [osp.join(root, v[0].replace('Anno/', folder + '/', 1))
-             for v in FILES.values()]
+    files = list_paths(root, folder).values()
     key = (osp.abspath(root), folder, skip_bad_boxes,
            tuple(os.stat(f).st_mtime_ns if osp.exists(f) else None
                  for f in files))
