@@ -1,7 +1,11 @@
-"""What the benchmark scripts share: the input size a pipeline gives and
-SynthFashion images at that size (generated once, under the temp folder)."""
+"""What the benchmark scripts share: the input size a pipeline gives,
+SynthFashion images at that size (generated once, under the temp folder),
+and a per-call timer."""
 import os.path as osp
 import tempfile
+import time
+
+import numpy as np
 
 from mmfashion_attr.datasets.synthfashion import generate, is_current
 
@@ -22,3 +26,19 @@ def synthfashion_at(size: int, num_images: int) -> str:
     if not is_current(data, num_images, 1, size=size, seed=0):
         generate(data, num_images, 1, size=size, seed=0, workers=2)
     return data
+
+
+def timed(fn, iters, warmup, sync):
+    """Seconds per call of ``fn``: every one of ``iters`` timed calls after
+    ``warmup`` untimed ones, ``sync`` (e.g. ``torch.cuda.synchronize``)
+    around each."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(iters):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return np.array(times)

@@ -19,19 +19,19 @@ import argparse
 import json
 import os
 import os.path as osp
-import statistics
 import sys
 import tempfile
 import time
 import traceback
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import train_throughput  # noqa: E402
-from common import synthfashion_at  # noqa: E402
+from common import synthfashion_at, timed  # noqa: E402
 
 import mmfashion_attr  # noqa: E402,F401
 from mmfashion_attr.apis.attribute_inferencer import model_tasks  # noqa
@@ -60,18 +60,11 @@ def train_step(args, compile_model: bool) -> dict:
                 args.compile_backend)
 
 
-def timed(fn, iters, warmup, sync) -> dict:
-    for _ in range(warmup):
-        fn()
-    sync()
-    times = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(1000 * (time.perf_counter() - start))
-    return dict(ms_median=statistics.median(times), ms_min=min(times),
-                ms_max=max(times), calls=iters)
+def timed_ms(fn, iters, warmup, sync) -> dict:
+    """Median and range of milliseconds per call (common.timed)."""
+    ms = 1000 * timed(fn, iters, warmup, sync)
+    return dict(ms_median=float(np.median(ms)), ms_min=float(ms.min()),
+                ms_max=float(ms.max()), calls=iters)
 
 
 def scores_model(args):
@@ -99,15 +92,16 @@ def latency_steps(args) -> dict:
         with torch.inference_mode(), torch.autocast(**half):
             return model(one)
 
-    out['b1_eager_fp16'] = timed(eager, args.iters, args.warmup, sync)
+    out['b1_eager_fp16'] = timed_ms(eager, args.iters, args.warmup, sync)
     compiled = torch.compile(model, backend=args.compile_backend)
 
     def run_compiled():
         with torch.no_grad(), torch.autocast(**half):
             return compiled(one)
 
-    out['b1_compiled'] = dict(timed(run_compiled, args.iters, args.warmup,
-                                    sync), backend=args.compile_backend)
+    out['b1_compiled'] = dict(
+        timed_ms(run_compiled, args.iters, args.warmup, sync),
+        backend=args.compile_backend)
     if device.type == 'cuda':
         static = one.clone()
         stream = torch.cuda.Stream()
@@ -121,8 +115,8 @@ def latency_steps(args) -> dict:
         with torch.cuda.graph(graph), torch.no_grad(), \
                 torch.autocast(**half):
             model(static)
-        out['b1_cuda_graph'] = timed(graph.replay, args.iters, args.warmup,
-                                     sync)
+        out['b1_cuda_graph'] = timed_ms(graph.replay, args.iters,
+                                        args.warmup, sync)
     else:
         out['b1_cuda_graph'] = dict(skipped='needs CUDA')
     out['b1_onnxruntime'] = onnxruntime_step(args, classifier, size)
@@ -133,7 +127,7 @@ def latency_steps(args) -> dict:
         with torch.inference_mode(), torch.autocast(**half):
             return model(batch)
 
-    result = timed(throughput, max(args.iters // 4, 2), 1, sync)
+    result = timed_ms(throughput, max(args.iters // 4, 2), 1, sync)
     result['img_s'] = args.batch * 1000 / result['ms_median']
     out[f'b{args.batch}_eager_fp16'] = result
     return out
@@ -153,8 +147,8 @@ def onnxruntime_step(args, classifier, size) -> dict:
     image = torch.randint(0, 256, (1, 3, size, size),
                           dtype=torch.uint8).numpy()
     providers = runtime.session.get_providers()
-    return dict(timed(lambda: runtime.scores(image), args.iters,
-                      args.warmup, lambda: 0), fp='fp32 export',
+    return dict(timed_ms(lambda: runtime.scores(image), args.iters,
+                         args.warmup, lambda: 0), fp='fp32 export',
                 providers=providers)
 
 

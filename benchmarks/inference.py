@@ -24,7 +24,6 @@ import argparse
 import os
 import os.path as osp
 import tempfile
-import time
 
 import numpy as np
 import torch
@@ -33,25 +32,11 @@ from mmengine.dataset import default_collate
 from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
-from common import pipeline_size, synthfashion_at
+from common import pipeline_size, synthfashion_at, timed
 from mmfashion_attr.apis import AttributeInferencer
 from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
 from mmfashion_attr.deployment import ScoresModel
 from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
-
-
-def timed(fn, iters, warmup, sync):
-    """Seconds per call of ``fn``: every one of ``iters`` timed calls."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(iters):
-        sync()
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return np.array(times)
 
 
 def latency_and_throughput(run, batches, args, sync):
