@@ -34,6 +34,7 @@ setup(
     read_requirements('mminstall.txt'),
     extras_require=dict(tests=read_requirements('tests.txt'),
                         deploy=read_requirements('deploy.txt'),
-                        pretrained=read_requirements('pretrained.txt')),
+                        pretrained=read_requirements('pretrained.txt'),
+                        serve=read_requirements('serve.txt')),
     license='Apache-2.0',
 )
