@@ -4,7 +4,7 @@
 # value), AdamW, batch 4, 6 epochs. With at most two garments per image, 200
 # proposals and 128 sampled RoIs per image are plenty, and halve the time
 # (RoIAlign dominates on CPU). Trains on a 2-core CPU in about 9 minutes.
-_base_ = './attr-mask-rcnn_r50_fpn_fashionpedia.py'
+_base_ = './attr-mask-rcnn_r50_fpn_1x_fashionpedia.py'
 
 data_root = 'data/synthfashion_instances/'
 num_classes, num_attributes, width, image_size = 6, 36, 64, 128

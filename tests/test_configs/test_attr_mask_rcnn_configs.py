@@ -27,7 +27,7 @@ NTRAIN = 60
 
 def test_seed_setup_builds():
     cfg = Config.fromfile(osp.join(FOLDER,
-                                   'attr-mask-rcnn_r50_fpn_fashionpedia.py'))
+                                   'attr-mask-rcnn_r50_fpn_1x_fashionpedia.py'))
     head = cfg.model.roi_head
     assert head.bbox_head.num_classes == 46
     assert head.attr_head.num_attributes == 294

@@ -1,4 +1,4 @@
-# Attribute Mask R-CNN, the seed's setup (Gupta et al., CS231n 2020): mmdet's
+# Attribute Mask R-CNN (Gupta et al., CS231n 2020) on mmdet's 1x schedule:
 # Mask R-CNN R-50-FPN (ImageNet backbone, 1x schedule) with an attribute
 # branch (FC 1024 + ReLU, one sigmoid per attribute, focal loss, garments
 # without attributes left out of it) on Fashionpedia / iMaterialist-2020:
