@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .deepfashion_c import write_deepfashion_c
+from .detail_sizes import DETAIL_SCALES, SYNTH
 from .instances import encode_garments
 from .vocabulary import ATTRIBUTES, CATEGORY_FREQ, COLORS, TOPS, schema_dict
 
@@ -111,8 +112,9 @@ def _clutter(rng, draw, size):
                       width=int(rng.integers(1, 4)))
 
 
-def _draw_top(rng, shape, detail, t, x, y, s, second=False):
-    """Draw a top/dress silhouette into ``shape``; details into ``detail``."""
+def _draw_top(rng, shape, detail, t, x, y, s, second=False, d=SYNTH):
+    """Draw a top/dress silhouette into ``shape``; details into ``detail``
+    (sized by ``d``, a ``DetailSizes``)."""
     cat = t['category']
     sw = 0.55 * s  # shoulder width
     hem = {'cropped': 0.55, 'regular': 0.8, 'long': 1.0, 'mini': 1.2,
@@ -138,38 +140,42 @@ def _draw_top(rng, shape, detail, t, x, y, s, second=False):
             if style == 'cuffed':  # a band at the sleeve end
                 detail.line([(end[0] - side * 0.02 * s, end[1]),
                              (end[0] + side * 0.12 * s, end[1] - 0.04 * s)],
-                            fill=ink, width=max(2, int(s * .08)))
+                            fill=ink, width=d.width('cuff', s))
             elif style == 'puff':  # a rounded, gathered shoulder
                 r = 0.13 * s
                 box = [sx + side * 0.02 * s - r, y - r * 0.3,
                        sx + side * 0.02 * s + r, y + r * 1.4]
                 shape.ellipse(box, fill=255)
                 detail.arc(box, 20, 160, fill=ink, width=max(1, int(.05 * s)))
-    nw = 0.26 * s  # necklines span a stride-8 cell at the demo's 128 px
+    nw = d.get('neck_width', s)  # synth: a stride-8 cell at 128 px
     neck = t['neck_type']
     if neck == 'v_neck':  # deep and wide: shows about 2.5x the skin
         detail.polygon([(x - 0.65 * nw, y - 1), (x + 0.65 * nw, y - 1),
-                        (x, y + 0.5 * s)], fill=SKIN)
+                        (x, y + d.get('vneck_depth', s))], fill=SKIN)
     else:
         detail.ellipse([x - nw / 2, y - 0.07 * s, x + nw / 2, y + 0.09 * s],
                        fill=SKIN)
     if neck == 'collar':
         for side in (-1, 1):
-            detail.polygon([(x, y + 0.08 * s), (x + side * nw * 0.7, y - 2),
-                            (x + side * nw * 0.6, y + 0.14 * s)],
+            c = d.collar
+            detail.polygon([(x, y + 0.08 * s * c),
+                            (x + side * nw * 0.7 * c, y - 2),
+                            (x + side * nw * 0.6 * c, y + 0.14 * s * c)],
                            fill=ink)
     elif neck == 'henley':  # a short placket below a round neck
-        detail.line([(x, y + 0.08 * s), (x, y + 0.36 * s)], fill=ink,
-                    width=max(2, int(s * .06)))
+        detail.line([(x, y + 0.08 * s), (x, y + d.get('placket_end', s))],
+                    fill=ink, width=d.width('placket_width', s))
     if 'button' in t.get('closure', []):  # shirt button row
-        for k in range(int(hem / (0.12 * s))):
-            by = y + (0.15 + 0.12 * k) * s
-            detail.ellipse([x - 2, by - 2, x + 2, by + 2],
+        r, step = d.get('button_radius', s), d.button_step
+        for k in range(int(hem / (step * s))):
+            by = y + (0.15 + step * k) * s
+            detail.ellipse([x - r, by - r, x + r, by + r],
                            fill=(245, 245, 245), outline=(40, 40, 40))
 
 
-def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
-    """Draw a bottom-wear silhouette; waist at (x, y)."""
+def _draw_bottom(rng, shape, detail, t, x, y, s, second=False, d=SYNTH):
+    """Draw a bottom-wear silhouette; waist at (x, y); details sized by
+    ``d``."""
     cat = t['category']
     ww = 0.5 * s
     length = {'mini': 0.45, 'knee': 0.8, 'ankle': 1.35, 'regular': 1.35,
@@ -199,10 +205,13 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
             detail.line([(x - ww / 2 + k, y), (x - ww / 2 + k, y + band)],
                         fill=(70, 70, 70), width=1)
     if 'button' in closure:
-        detail.ellipse([x - 2.5, y + 1, x + 2.5, y + 6], fill=(200, 170, 60))
+        w = d.get('waist_button_half', s)
+        detail.ellipse([x - w, y + 1, x + w,
+                        y + d.get('waist_button_bottom', s)],
+                       fill=(200, 170, 60))
     if 'zip' in closure:
-        detail.line([(x, y + band), (x, y + 0.2 * s)], fill=(200, 200, 200),
-                    width=2)
+        detail.line([(x, y + band), (x, y + d.get('zip_end', s))],
+                    fill=(200, 200, 200), width=d.width('zip_width', s))
     if 'drawstring' in closure:
         for side in (-1, 1):
             detail.line([(x + side * 3, y + band), (x + side * 6,
@@ -210,7 +219,8 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
                         fill=(240, 240, 240), width=1)
     distressed = t.get('distressed')
     if distressed == 'rips':  # small holes scattered over both legs
-        rw, rh = max(4, 0.1 * s), max(2, 0.05 * s)
+        rw = d.at_least('rip_length', s)
+        rh = d.at_least('rip_height', s)
         for _ in range(rng.integers(3, 6)):
             rx = x + rng.choice((-1, 1)) * rng.uniform(0.08, 0.2) * s
             ry = y + 0.2 * s + rng.uniform(0.1, 0.9) * (length - 0.2 * s)
@@ -220,14 +230,17 @@ def _draw_bottom(rng, shape, detail, t, x, y, s, second=False):
         for side in (-1, 1):
             kx = x + side * ww / 4
             ky = y + 0.55 * length
-            detail.line([(kx - 0.08 * s, ky), (kx + 0.08 * s, ky)],
-                        fill=ink, width=max(2, int(0.05 * s)))
+            half = d.get('slit_half', s)
+            detail.line([(kx - half, ky), (kx + half, ky)],
+                        fill=ink, width=d.width('slit_width', s))
 
 
-def render(truth, size, rng, with_box=False, with_garments=False):
+def render(truth, size, rng, with_box=False, with_garments=False,
+           details=SYNTH):
     """Render one image of the garment described by ``truth`` (and, with
     ``with_box``, the box ``x1, y1, x2, y2`` of that garment; with
-    ``with_garments``, ``[(truth, visible mask)]`` of both garments)."""
+    ``with_garments``, ``[(truth, visible mask)]`` of both garments), its
+    details sized by ``details`` (``detail_sizes.py``)."""
     img = Image.new('RGB', (size, size),
                     tuple(int(c) for c in rng.integers(170, 256, 3)))
     _clutter(rng, ImageDraw.Draw(img), size)
@@ -253,12 +266,12 @@ def render(truth, size, rng, with_box=False, with_garments=False):
     c2 = _jitter(rng, COLORS[truth['color'][-1]])
     mask = Image.new('L', (size, size), 0)
     # details (neck, buttons, zips, rips, cuffs) go on a layer above the cloth
-    details = Image.new('RGBA', (size, size), (0, 0, 0, 0))
+    layer = Image.new('RGBA', (size, size), (0, 0, 0, 0))
     draw_fn = _draw_top if top else _draw_bottom
-    draw_fn(rng, ImageDraw.Draw(mask), ImageDraw.Draw(details), truth, x, y,
-            s)
+    draw_fn(rng, ImageDraw.Draw(mask), ImageDraw.Draw(layer), truth, x, y,
+            s, d=details)
     img.paste(_texture(rng, size, truth['pattern'], c1, c2), (0, 0), mask)
-    img.paste(details, (0, 0), details)
+    img.paste(layer, (0, 0), layer)
     out = [img] + ([mask.getbbox()] if with_box else [])
     if with_garments:
         main = np.asarray(mask) > 0
@@ -271,14 +284,16 @@ SPLIT_IDS = dict(train=0, val=1, test=3)
 
 
 def make_sample(seed, split, index, size, with_box=False,
-                with_garments=False):
+                with_garments=False, detail_scale='synth'):
     """(image JPEG bytes, full truth, labelled subset[, garment box][,
-    garments: ``[(truth, visible mask)]``]) of one sample."""
+    garments: ``[(truth, visible mask)]``]) of one sample; details drawn at
+    ``detail_scale`` (``'synth'`` or ``'photo'``, ``detail_sizes.py``)."""
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
     truth = sample_labels(rng)
     draw_rng = np.random.default_rng([seed, 2, index, len(split)])
     img, box, *garments = render(truth, size, draw_rng, with_box=True,
-                                 with_garments=with_garments)
+                                 with_garments=with_garments,
+                                 details=DETAIL_SCALES[detail_scale])
     buf = io.BytesIO()
     img.save(buf, format='JPEG', quality=90)
     labelled = {'category': truth['category']}
@@ -292,9 +307,10 @@ def make_sample(seed, split, index, size, with_box=False,
 def _write_one(args):
     """Write one image; ``(name, labelled, box, encoded garments or None)``
     (the masks are encoded only for ``instances``)."""
-    out, seed, split, index, size, instances = args
+    out, seed, split, index, size, instances, detail_scale = args
     data, _, labelled, box, *garments = make_sample(
-        seed, split, index, size, with_box=True, with_garments=instances)
+        seed, split, index, size, with_box=True, with_garments=instances,
+        detail_scale=detail_scale)
     name = f'{split}/{index:06d}.jpg'
     with open(osp.join(out, 'images', name), 'wb') as f:
         f.write(data)
@@ -304,10 +320,13 @@ def _write_one(args):
 
 
 def generation_info(num_train, num_val, size, seed, num_test=0,
-                    deepfashion_c=False, instances=False):
+                    deepfashion_c=False, instances=False,
+                    detail_scale='synth'):
     """What ``generate`` records in ``synthfashion.json``."""
     info = dict(version=VERSION, num_train=num_train, num_val=num_val,
                 num_test=num_test, size=size, seed=seed)
+    if detail_scale != 'synth':
+        info['detail_scale'] = detail_scale
     if deepfashion_c:
         info['deepfashion_c'] = True
     if instances:
@@ -316,26 +335,29 @@ def generation_info(num_train, num_val, size, seed, num_test=0,
 
 
 def is_current(out, num_train, num_val, size=256, seed=0, num_test=0,
-               deepfashion_c=False, instances=False):
+               deepfashion_c=False, instances=False, detail_scale='synth'):
     """Whether ``out`` holds a finished generation with these arguments."""
     try:
         with open(osp.join(out, 'synthfashion.json')) as f:
             return json.load(f) == generation_info(
                 num_train, num_val, size, seed, num_test, deepfashion_c,
-                instances)
+                instances, detail_scale)
     except (OSError, ValueError):
         return False
 
 
 def generate(out, num_train, num_val, size=256, seed=0, workers=1,
-             num_test=0, deepfashion_c=False, instances=False):
+             num_test=0, deepfashion_c=False, instances=False,
+             detail_scale='synth'):
     """Write ``images/``, ``schema.json``, ``train.csv``, ``val.csv`` and
     (``num_test > 0``) ``test.csv``: val picks checkpoints and calibrates
     thresholds, test is held out for the reported figures. With
     ``deepfashion_c``, also DeepFashion-C's ``Anno/``, ``Eval/`` and
     ``Img/img`` (a link to ``images/``) for the same images. With
     ``instances``, also ``instances_{split}.json``: every garment's mask,
-    category and attributes (``instances.py``).
+    category and attributes (``instances.py``). ``detail_scale``:
+    ``'photo'`` draws the small details at real garments' proportions
+    (``detail_sizes.py``).
 
     ``synthfashion.json`` (version and arguments) is written last, so it
     marks a finished generation.
@@ -347,7 +369,7 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         if not num:
             continue
         os.makedirs(osp.join(out, 'images', split), exist_ok=True)
-        jobs = [(out, seed, split, i, size, instances)
+        jobs = [(out, seed, split, i, size, instances, detail_scale)
                 for i in range(num)]
         if workers > 1:
             with Pool(workers) as pool:
@@ -372,4 +394,4 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         write_deepfashion_c(out, samples)
     with open(osp.join(out, 'synthfashion.json'), 'w') as f:
         json.dump(generation_info(num_train, num_val, size, seed, num_test,
-                                  deepfashion_c, instances), f)
+                                  deepfashion_c, instances, detail_scale), f)
