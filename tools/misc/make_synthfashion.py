@@ -3,7 +3,7 @@
     python tools/misc/make_synthfashion.py --out data/synthfashion \
         --num-train 3000 --num-val 600 --num-test 600 --size 256 --seed 0 \
         [--workers 2] [--deepfashion-c] [--instances]
-        [--label-noise 0.05 --noise-seed 0]
+        [--label-noise 0.05 --noise-seed 0] [--detail-scale photo]
 
 Writes images/{train,val,test}/*.jpg, schema.json, train.csv, val.csv,
 test.csv (held out: val picks checkpoints and calibrates thresholds) and
@@ -12,7 +12,9 @@ Same arguments, same bytes (the worker count does not matter).
 --deepfashion-c also writes DeepFashion-C's list files for the same images
 (Anno/, Eval/, Img/img -> images/); --instances writes every garment's mask,
 category and attributes as instances_{split}.json (Fashionpedia's COCO-style
-JSON, for Attribute Mask R-CNN). --label-noise flips that fraction of
+JSON, for Attribute Mask R-CNN). --detail-scale photo draws the small details
+(neckline, placket, buttons, cuffs, zip, rips) at real garments' proportions
+(docs/datasets.md; meant with --size 224). --label-noise flips that fraction of
 each attribute's training labels to another allowed value, the truth in
 train_noise.jsonl (datasets/synthfashion/label_noise.py). --if-changed
 skips the work when OUT already holds this generation.
@@ -40,6 +42,10 @@ def main():
     parser.add_argument('--instances', action='store_true',
                         help='also write instances_{split}.json (garment '
                         'masks, categories, attribute ids)')
+    parser.add_argument('--detail-scale', choices=['synth', 'photo'],
+                        default='synth',
+                        help="details' size: synth (large, the default) or "
+                        "photo (real garments' proportions)")
     parser.add_argument('--if-changed', action='store_true',
                         help='do nothing if OUT already holds this version '
                         'generated with these arguments')
@@ -47,17 +53,17 @@ def main():
                         help='fraction of training labels to flip')
     parser.add_argument('--noise-seed', type=int, default=0)
     args = parser.parse_args()
-    if args.if_changed and is_current(args.out, args.num_train,
-                                      args.num_val, args.size, args.seed,
-                                      args.num_test, args.deepfashion_c,
-                                      args.instances) and noise_is_current(
-                                          args.out, args.label_noise,
-                                          args.noise_seed):
+    current = is_current(args.out, args.num_train, args.num_val, args.size,
+                         args.seed, args.num_test, args.deepfashion_c,
+                         args.instances, args.detail_scale)
+    if args.if_changed and current and noise_is_current(
+            args.out, args.label_noise, args.noise_seed):
         print(f'{args.out} is up to date')
         return
     start = time.perf_counter()
     generate(args.out, args.num_train, args.num_val, args.size, args.seed,
-             args.workers, args.num_test, args.deepfashion_c, args.instances)
+             args.workers, args.num_test, args.deepfashion_c, args.instances,
+             detail_scale=args.detail_scale)
     apply_label_noise(args.out, args.label_noise, args.noise_seed)
     total = args.num_train + args.num_val + args.num_test
     elapsed = time.perf_counter() - start
