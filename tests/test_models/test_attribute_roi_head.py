@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
-from mmdet.structures.bbox import bbox_overlaps
+from mmdet.structures.bbox import bbox2roi, bbox_overlaps
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
@@ -74,9 +74,9 @@ def test_positive_rois_get_their_own_ground_truths_attributes(model):
         seen['rois'] = rois
         return forward(x, rois)
 
-    def record_loss(logits, targets):
+    def record_loss(logits, targets, labels):
         seen['targets'] = targets
-        return loss(logits, targets)
+        return loss(logits, targets, labels)
 
     head._attr_forward, head.attr_head.loss = record_forward, record_loss
     try:
@@ -138,3 +138,114 @@ def test_every_detection_gets_attribute_scores(model):
     finally:
         head.attr_categories = None
     assert (res.attr_scores[res.labels != 5] == 0).all()
+
+
+def test_per_category_outputs_read_the_class_slice():
+    from mmfashion_attr.models.heads import RoIAttributeHead
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        percat = RoIAttributeHead(4, in_channels=8, roi_feat_size=1,
+                                  fc_channels=(), num_classes=3,
+                                  loss=dict(type='CrossEntropyLoss',
+                                            use_sigmoid=True))
+    logits = torch.randn(2, 3 * 4)
+    labels = torch.tensor([2, 0])
+    scores = percat.predict(logits, labels)
+    assert torch.allclose(scores[0], logits[0, 8:12].sigmoid())
+    assert torch.allclose(scores[1], logits[1, 0:4].sigmoid())
+    targets = torch.tensor([[1, 0, 0, 1], [0, 1, 0, 0]])
+    sliced = torch.stack([logits[0, 8:12], logits[1, 0:4]])
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        sliced, targets.float(), reduction='sum') / 2  # avg_over='rois'
+    assert float(percat.loss(logits, targets, labels)['loss_attr']) == \
+        pytest.approx(float(expected), rel=1e-5)
+    with pytest.raises(ValueError, match='labels'):
+        percat.predict(logits)
+
+
+@pytest.fixture(scope='module')
+def percat_model():
+    cfg = Config.fromfile(CONFIG.replace('r18_fpn_', 'r18_fpn_percat_'))
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        torch.manual_seed(0)
+        return MODELS.build(cfg.model)
+
+
+def test_seed_head_reads_the_box_heads_features_of_positive_rois(
+        percat_model):
+    """attr_from='box_fcs': the attribute FCs get the box head's shared FC
+    output of the positive RoIs, with their ground truths' attributes and
+    classes, and their loss trains the box head's shared FCs too."""
+    head = percat_model.roi_head
+    assert head.attr_head.fcs[1].in_features == \
+        head.bbox_head.shared_fcs[-1].out_features
+    boxes = [[2, 2, 30, 30], [34, 34, 62, 62], [34, 2, 62, 30]]
+    gt_attrs = [hot(1, 5), hot(7), hot(20, 30)]
+    data = [sample(boxes, [0, 1, 2], gt_attrs)]
+    feats = tuple(torch.randn(1, 64, 64 // s, 64 // s)
+                  for s in (4, 8, 16, 32, 64))
+    props = torch.tensor(boxes, dtype=torch.float32).repeat(4, 1)
+    props += torch.randint(-3, 4, props.shape).float()
+    rpn = [InstanceData(bboxes=props.clamp(0, 64),
+                        scores=torch.ones(len(props)))]
+    seen = {}
+    attr_forward, loss = head.attr_head.forward, head.attr_head.loss
+    bbox_loss = head.bbox_loss
+
+    def record_bbox_loss(x, sampling_results):
+        seen['sampling'] = sampling_results
+        out = bbox_loss(x, sampling_results)
+        seen['shared'] = out['shared_feats']
+        return out
+
+    def record_forward(x):
+        seen['feats'] = x
+        return attr_forward(x)
+
+    def record_loss(logits, targets, labels):
+        seen['targets'], seen['labels'] = targets, labels
+        return loss(logits, targets, labels)
+
+    head.bbox_loss = record_bbox_loss
+    head.attr_head.forward, head.attr_head.loss = record_forward, record_loss
+    try:
+        losses = head.loss(feats, rpn, data)
+    finally:
+        del head.bbox_loss, head.attr_head.forward, head.attr_head.loss
+    res, = seen['sampling']
+    npos = len(res.pos_priors)
+    assert npos >= len(boxes)
+    # the positive RoIs' rows of the box head's shared features, recomputed
+    # from scratch with the box head's own modules
+    rois = bbox2roi([res.priors])
+    x = head.bbox_roi_extractor(feats[:4], rois).flatten(1)
+    for fc in head.bbox_head.shared_fcs:
+        x = torch.relu(fc(x))
+    assert torch.allclose(seen['feats'], x[:npos], atol=1e-5)
+    assert torch.equal(seen['feats'], seen['shared'][:npos])
+    gt_inds = res.pos_assigned_gt_inds
+    assert torch.equal(seen['targets'], torch.tensor(
+        gt_attrs, dtype=torch.uint8)[gt_inds])
+    assert torch.equal(seen['labels'], torch.tensor([0, 1, 2])[gt_inds])
+    percat_model.zero_grad()
+    losses['loss_attr'].backward()
+    assert head.bbox_head.shared_fcs[0].weight.grad.abs().sum() > 0
+    assert head.bbox_head.fc_cls.weight.grad is None
+
+
+def test_seed_head_scores_each_detection_with_its_class_slice(percat_model):
+    head = percat_model.roi_head
+    feats = tuple(torch.randn(1, 64, 64 // s, 64 // s)
+                  for s in (4, 8, 16, 32, 64))
+    rpn = [InstanceData(bboxes=torch.tensor([[2., 2, 40, 50],
+                                             [10, 10, 60, 60]]),
+                        scores=torch.ones(2))]
+    data = [sample([[0, 0, 1, 1]], [0], [hot()])]
+    head.test_cfg.score_thr = 0.0
+    res = head.predict(feats, rpn, data)[0]
+    assert len(res) > 0
+    rois = bbox2roi([res.bboxes])
+    logits = head.attr_head(head._bbox_forward(feats, rois)['shared_feats'])
+    per_class = logits.view(len(res), 6, NUM_ATTRS).sigmoid()
+    assert torch.allclose(res.attr_scores,
+                          per_class[torch.arange(len(res)), res.labels],
+                          atol=1e-6)

@@ -5,10 +5,20 @@ Own subclass of mmdet's ``StandardRoIHead``: training adds the attribute
 loss on the positive RoIs (targets: each one's matched ground truth's
 attributes); inference re-pools RoI features on the final boxes, as mask
 prediction does, and returns ``pred_instances.attr_scores``.
+
+The attribute branch reads either its own pooled RoI features
+(``attr_from='rois'``) or the box head's shared FC features
+(``attr_from='box_fcs'``, the seed's: its branch sits in detectron2's box
+predictor beside class and box outputs, on the box head's 1024-d output).
+Those are taken with a forward hook on the box head's last shared FC: it
+works with mmdet's ``Shared2FCBBoxHead`` (and any ``ConvFCBBoxHead``)
+unchanged, so configs, ``forward`` and checkpoint keys (COCO weights) stay
+mmdet's, where a subclass would copy mmdet's ``forward`` to return them.
 """
 from typing import List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.models.utils import unpack_gt_instances
@@ -18,6 +28,8 @@ from mmdet.structures.bbox import bbox2roi, scale_boxes
 from mmdet.utils import InstanceList
 from torch import Tensor
 
+ATTR_FROM = ('rois', 'box_fcs')
+
 
 @MODELS.register_module()
 class AttributeRoIHead(StandardRoIHead):
@@ -25,8 +37,12 @@ class AttributeRoIHead(StandardRoIHead):
 
     Args:
         attr_head (dict): The attribute branch.
-        attr_roi_extractor (dict, optional): Its RoI extractor; default:
-            the box branch's.
+        attr_roi_extractor (dict, optional): Its RoI extractor with
+            ``attr_from='rois'``; default: the box branch's.
+        attr_from (str): ``'rois'``: the attribute head pools its own RoI
+            features; ``'box_fcs'``: it reads the box head's shared FC
+            output (set the head's ``in_channels`` to ``fc_out_channels``
+            and ``roi_feat_size=1``). Default: 'rois'.
         attr_categories (Sequence[int], optional): Class indices that have
             attributes; the others get zero attribute scores (Fashionpedia:
             garment parts and accessories have none). Default: all.
@@ -35,28 +51,69 @@ class AttributeRoIHead(StandardRoIHead):
 
     def __init__(self, attr_head: dict,
                  attr_roi_extractor: Optional[dict] = None,
-                 attr_categories: Optional[Sequence[int]] = None, **kwargs):
+                 attr_categories: Optional[Sequence[int]] = None,
+                 attr_from: str = 'rois', **kwargs):
         super().__init__(**kwargs)
+        if attr_from not in ATTR_FROM:
+            raise ValueError(f'attr_from {attr_from!r}, expected one of '
+                             f'{ATTR_FROM}')
+        self.attr_from = attr_from
         self.attr_head = MODELS.build(attr_head)
         self.attr_roi_extractor = (MODELS.build(attr_roi_extractor)
                                    if attr_roi_extractor else None)
         self.attr_categories = (None if attr_categories is None else
                                 sorted(set(attr_categories)))
+        self._shared_feats = None
+        if attr_from == 'box_fcs':
+            fcs = getattr(self.bbox_head, 'shared_fcs', None)
+            if not fcs:
+                raise ValueError(
+                    "attr_from='box_fcs' needs a box head with shared FCs "
+                    f'(mmdet ConvFCBBoxHead), not {type(self.bbox_head)}')
+            fcs[-1].register_forward_hook(self._keep_shared_feats)
+
+    def _keep_shared_feats(self, module, inputs, output):
+        # ConvFCBBoxHead applies ReLU after each shared FC
+        self._shared_feats = F.relu(output)
+
+    def _bbox_forward(self, x: Tuple[Tensor], rois: Tensor) -> dict:
+        """``StandardRoIHead._bbox_forward``, plus ``shared_feats`` (the box
+        head's shared FC output) with ``attr_from='box_fcs'``."""
+        results = super()._bbox_forward(x, rois)
+        if self.attr_from == 'box_fcs':
+            results['shared_feats'], self._shared_feats = \
+                self._shared_feats, None
+        return results
 
     def _attr_forward(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
+        """Attribute logits of ``rois``."""
+        if self.attr_from == 'box_fcs':
+            return self.attr_head(self._bbox_forward(x, rois)['shared_feats'])
         extractor = self.attr_roi_extractor or self.bbox_roi_extractor
         feats = extractor(x[:extractor.num_inputs], rois)
         return self.attr_head(feats)
 
     def attr_loss(self, x: Tuple[Tensor],
                   sampling_results: List[SamplingResult],
-                  batch_gt_instances: InstanceList) -> dict:
-        """Attribute loss of the positive RoIs."""
-        rois = bbox2roi([res.pos_priors for res in sampling_results])
+                  batch_gt_instances: InstanceList,
+                  bbox_results: Optional[dict] = None) -> dict:
+        """Attribute loss of the positive RoIs (with ``attr_from='box_fcs'``
+        on the box head's features of ``bbox_results``, whose RoIs are
+        each image's positives then negatives)."""
         targets = torch.cat([
             gt.attributes[res.pos_assigned_gt_inds]
             for res, gt in zip(sampling_results, batch_gt_instances)])
-        return self.attr_head.loss(self._attr_forward(x, rois), targets)
+        labels = torch.cat([res.pos_gt_labels for res in sampling_results])
+        if self.attr_from == 'box_fcs':
+            feats = bbox_results['shared_feats']
+            positive = torch.cat([
+                torch.arange(len(res.priors), device=feats.device)
+                < len(res.pos_priors) for res in sampling_results])
+            logits = self.attr_head(feats[positive])
+        else:
+            rois = bbox2roi([res.pos_priors for res in sampling_results])
+            logits = self._attr_forward(x, rois)
+        return self.attr_head.loss(logits, targets, labels)
 
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: SampleList) -> dict:
@@ -80,7 +137,8 @@ class AttributeRoIHead(StandardRoIHead):
             losses.update(self.mask_loss(
                 x, sampling_results, bbox_results['bbox_feats'],
                 batch_gt_instances)['loss_mask'])
-        losses.update(self.attr_loss(x, sampling_results, batch_gt_instances))
+        losses.update(self.attr_loss(x, sampling_results, batch_gt_instances,
+                                     bbox_results))
         return losses
 
     def predict(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
@@ -93,7 +151,8 @@ class AttributeRoIHead(StandardRoIHead):
                                          rescale=False)
         # attributes from the final boxes, still in the network's scale
         rois = bbox2roi([res.bboxes for res in results_list])
-        scores = (self.attr_head.predict(self._attr_forward(x, rois))
+        labels = torch.cat([res.labels for res in results_list])
+        scores = (self.attr_head.predict(self._attr_forward(x, rois), labels)
                   if len(rois) else rois.new_zeros(
                       (0, self.attr_head.num_attributes)))
         for res, attr in zip(results_list,

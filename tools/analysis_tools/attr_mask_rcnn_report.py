@@ -1,0 +1,139 @@
+"""Train (or read) Attribute Mask R-CNN configs x seeds; report AP, AP with
+IoU and attribute F1, attribute F1 and the attribute loss's share of the
+training loss as a Markdown table.
+
+    python tools/analysis_tools/attr_mask_rcnn_report.py CONFIG [CONFIG ...]
+        --work-dir work_dirs/attr_mask_rcnn_report [--seeds 0 1 2]
+        [--cfg-options ...] [--results RUNS.jsonl] [--out table.md]
+    python tools/analysis_tools/attr_mask_rcnn_report.py --from-results
+        RUNS.jsonl [--out table.md]
+
+Each run lives in WORK_DIR/<config name>/seed<k>/ (tools/train.py with
+randomness.seed=k, then tools/test.py of its last checkpoint on the test
+split); finished runs are read, not repeated. The loss columns are the
+means over the last training epoch's logged iterations (mmengine's
+scalars.json). --results keeps one record per run (utils/run_records.py)
+with those loss means; --from-results rebuilds the table from that file
+alone. "±" is the sample standard deviation (ddof=1) over the n seeds.
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import sys
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
+
+COLUMNS = [('segm AP', 'fashionpedia/segm_ap'),
+           ('segm AP with F1', 'fashionpedia/segm_ap_iou_f1'),
+           ('bbox AP', 'fashionpedia/bbox_ap'),
+           ('attribute F1', 'fashionpedia/segm_attr_f1')]
+
+
+def last_epoch_losses(work_dir: str) -> Dict[str, float]:
+    """Mean of each ``loss*`` term over the last epoch's logged training
+    iterations of the run in ``work_dir``."""
+    logs = sorted(p for p in glob.glob(
+        osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    rows = []
+    for path in logs:
+        with open(path) as f:
+            rows += [r for r in map(json.loads, f) if 'loss' in r]
+    if not rows:
+        raise SystemExit(f'{work_dir}: no training log (vis_data/'
+                         'scalars.json) to read the losses from')
+    last = max(r['epoch'] for r in rows)
+    rows = [r for r in rows if r['epoch'] == last]
+    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]
+            if k.startswith('loss')}
+
+
+def cell(values: List[float], scale: float = 100, digits: int = 2) -> str:
+    values = [v * scale for v in values if v is not None]
+    if not values:
+        return '-'
+    if len(values) == 1:
+        return f'{values[0]:.{digits}f}'
+    return (f'{np.mean(values):.{digits}f} ± '
+            f'{np.std(values, ddof=1):.{digits}f}')
+
+
+def markdown(records: List[dict]) -> str:
+    """One row per config (in the records' order): n, the metrics in %,
+    the attribute loss's share of the total and training minutes."""
+    by_config: Dict[str, List[dict]] = {}
+    for rec in records:
+        by_config.setdefault(rec['config'], []).append(rec)
+    head = (['config', 'n'] + [c for c, _ in COLUMNS] +
+            ['loss_attr / loss (last epoch)', 'training (min)'])
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + ' --- |' * len(head)]
+    for config, recs in by_config.items():
+        row = [f'`{osp.basename(config)}`', str(len(recs))]
+        row += [cell([r['metrics'].get(key) for r in recs])
+                for _, key in COLUMNS]
+        row.append(cell([r['losses']['loss_attr'] / r['losses']['loss']
+                         for r in recs], 1, 3))
+        row.append(cell([r.get('train_seconds') for r in recs], 1 / 60, 1))
+        lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def collect(args) -> List[dict]:
+    records = []
+    for config in args.configs:
+        name = osp.splitext(osp.basename(config))[0]
+        for seed in args.seeds:
+            work = osp.join(args.work_dir, name, f'seed{seed}')
+            run = finished_run(work)
+            if run is None:
+                options = args.cfg_options or []
+                run = train_and_test(config, work,
+                                     [f'randomness.seed={seed}', *options],
+                                     options)
+            rec = run_records.record(
+                config, run['metrics'], seed=seed,
+                train_seconds=run.get('train_seconds'),
+                cfg_options=args.cfg_options or [], date=run['finished'],
+                losses=last_epoch_losses(work))
+            if args.results:
+                run_records.save(args.results, rec)
+            records.append(rec)
+    return records
+
+
+def parse_args(argv: Optional[List[str]] = None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('configs', nargs='*')
+    parser.add_argument('--work-dir',
+                        default='work_dirs/attr_mask_rcnn_report')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--cfg-options', nargs='+', default=None,
+                        help='KEY=VALUE for training and testing')
+    parser.add_argument('--results', help='keep the run records here')
+    parser.add_argument('--from-results',
+                        help='only rebuild the table from this file')
+    parser.add_argument('--out', help='write the table here too')
+    args = parser.parse_args(argv)
+    if bool(args.configs) == bool(args.from_results):
+        parser.error('give CONFIGs or --from-results, not both')
+    return args
+
+
+def main(argv: Optional[List[str]] = None):
+    args = parse_args(argv)
+    records = (run_records.load(args.from_results) if args.from_results
+               else collect(args))
+    table = markdown(records)
+    sys.stdout.write(table)
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            f.write(table)
+
+
+if __name__ == '__main__':
+    main()
