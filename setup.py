@@ -35,6 +35,7 @@ setup(
     extras_require=dict(tests=read_requirements('tests.txt'),
                         deploy=read_requirements('deploy.txt'),
                         pretrained=read_requirements('pretrained.txt'),
-                        serve=read_requirements('serve.txt')),
+                        serve=read_requirements('serve.txt'),
+                        audit=read_requirements('audit.txt')),
     license='Apache-2.0',
 )

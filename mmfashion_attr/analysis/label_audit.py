@@ -1,0 +1,381 @@
+"""Which seller labels of a catalogue are likely wrong: confident learning
+(cleanlab) on out-of-sample predicted scores, plus values the schema does
+not allow, ranked into ``issues.csv``, ``summary.json`` and ``audit.html``.
+
+The scores must not come from a model that trained on these labels (it has
+memorised them): use ``tools/analysis_tools/cross_val_scores.py``, whose
+held-out scores have ``tools/infer_catalog.py``'s format. Per labelled cell
+(image, attribute, seller value):
+
+- ``kind='unknown_value'``: a value (or category) the schema does not know;
+- ``kind='schema'``: a value the schema does not allow for the row's
+  category, an attribute that does not apply to it, or several values in a
+  single-label attribute;
+- ``kind='label'``: a model opinion: single-label tasks with
+  ``cleanlab.filter.find_label_issues`` and ``cleanlab.rank``'s
+  self-confidence, multi-label ones with
+  ``cleanlab.multilabel_classification``. ``score`` is 1 - cleanlab's label
+  quality (schema findings score 1), ``flagged`` cleanlab's decision.
+
+Missing labels are not audited; labels of images without scores (not
+scored, unreadable) are counted and logged, not audited.
+"""
+import base64
+import csv
+import html
+import io
+import json
+import logging
+import os.path as osp
+from collections import Counter
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..apis.catalog_inference import image_key, read_lines
+from ..datasets.catalog.rows import (VALUE_SEPARATOR, AnnotationError,
+                                     annotation_format, split_cell)
+from ..datasets.schema import AttributeSchema
+
+logger = logging.getLogger(__name__)
+
+ISSUE_COLUMNS = ('rank', 'image', 'attribute', 'seller_value',
+                 'suggested_value', 'score', 'kind', 'reason')
+
+
+# -- the catalogue ---------------------------------------------------------
+def _cells(ann_file: str) -> List[Tuple[int, str, str, Dict[str, list]]]:
+    """(line, image, category, attribute -> values) per row, unchecked."""
+    rows = []
+    with open(ann_file, encoding='utf-8-sig', newline='') as f:
+        if annotation_format(ann_file) == 'csv':
+            reader = csv.DictReader(f)
+            for row in reader:
+                attrs = {k.strip(): split_cell(v or '') for k, v in
+                         row.items() if k and k.strip() not in
+                         ('image', 'category')}
+                rows.append((reader.line_num, (row.get('image') or '').strip(),
+                             (row.get('category') or '').strip(), attrs))
+            return rows
+        for line, text in enumerate(f, 1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+                attrs = {k: split_cell(v) if isinstance(v, str) else
+                         [x.strip() for x in (v or [])]
+                         for k, v in row.get('attributes', {}).items()}
+                rows.append((line, str(row.get('image', '')).strip(),
+                             str(row.get('category') or '').strip(), attrs))
+            except (json.JSONDecodeError, AttributeError, TypeError) as e:
+                raise AnnotationError(f'{ann_file}:{line}: malformed row '
+                                      f'({e})') from e
+    return rows
+
+
+def read_catalogue(ann_file: str, schema: AttributeSchema
+                   ) -> Tuple[List[dict], List[dict], List[str]]:
+    """The labelled cells of a catalogue: those the schema accepts (to be
+    audited by the model), schema findings (``kind`` ``schema`` or
+    ``unknown_value``), and every row's image name. Unlike the training reader
+    (:mod:`..datasets.catalog.rows`), a value the schema rejects is a
+    finding, not an error; an unknown attribute column, an empty image
+    name or a repeated image is an ``AnnotationError`` naming file:line.
+    """
+    tasks = {t['name']: t for t in schema.tasks}
+    allowed = {c: schema.allowed_values(c) for c in schema.categories}
+    cat_task = schema.category_task
+    labels, findings, seen = [], [], {}
+    for line, image, category, attrs in _cells(ann_file):
+        where = f'{ann_file}:{line}'
+        if not image:
+            raise AnnotationError(f'{where}: empty image path')
+        if image in seen:
+            raise AnnotationError(f'{where}: duplicate image {image!r} '
+                                  f'(first at {ann_file}:{seen[image]})')
+        seen[image] = line
+        cells = dict(attrs)
+        if cat_task and category:
+            cells = {cat_task: [category], **cells}
+        known_category = category in allowed
+        for name, values in cells.items():
+            if name not in tasks:
+                raise AnnotationError(f'{where}: unknown attribute {name!r} '
+                                      f'(schema {schema.source})')
+            if not values:
+                continue  # missing: not audited
+            cell = dict(image=image, line=line, attribute=name,
+                        category=category, values=list(values))
+            unknown = [v for v in values if v not in tasks[name]['classes']]
+            reason = None
+            if unknown:
+                kind = 'unknown_value'
+                reason = f'{unknown} not among {name!r} values'
+            elif name == cat_task:
+                kind = 'label'
+            elif len(values) > 1 and not tasks[name]['multi_label']:
+                kind, reason = 'schema', f'{name!r} is single-label'
+            elif category and not known_category:
+                kind, reason = 'schema', f'unknown category {category!r}'
+            elif category and name not in allowed[category]:
+                kind = 'schema'
+                reason = f'{name!r} does not apply to {category!r}'
+            elif category and set(values) - allowed[category][name]:
+                kind = 'schema'
+                reason = (f'{sorted(set(values) - allowed[category][name])}'
+                          f' not allowed for {category!r}')
+            else:
+                kind = 'label'
+            if kind == 'label':
+                labels.append(cell)
+            else:
+                logger.info('%s: %s: %s', where, kind, reason)
+                findings.append(dict(cell, kind=kind, reason=reason,
+                                     score=1.0, suggested=[], flagged=True))
+    return labels, findings, list(seen)
+
+
+# -- the scores ------------------------------------------------------------
+def read_scores(scores_file: str, tasks: Sequence[dict],
+                images: Dict[str, str]) -> Tuple[Dict[str, dict], int]:
+    """Score lines of ``scores_file`` (``tools/infer_catalog.py``'s format)
+    by catalogue image name, and the number of error lines (unreadable
+    images) skipped. ``images``: image key (:func:`image_key`) -> catalogue
+    name. An image not in the catalogue, a repeated image or scores whose
+    values differ from the schema's are a ``ValueError`` naming file:line.
+    """
+    out, errors, where_of = {}, 0, {}
+    for number, row in enumerate(read_lines(scores_file), 1):
+        where = f'{scores_file}:{number}'
+        key = row.get('key') or image_key(row.get('image', ''))
+        if key not in images:
+            raise ValueError(f'{where}: image {row.get("image")!r} is not in '
+                             'the catalogue (is --img-prefix the folder the '
+                             "catalogue's image names are relative to?)")
+        name = images[key]
+        if name in where_of:
+            raise ValueError(f'{where}: image {name!r} scored twice (first '
+                             f'at {where_of[name]})')
+        where_of[name] = where
+        if 'error' in row:
+            errors += 1
+            continue
+        for task in tasks:
+            got = (row.get('scores') or {}).get(task['name'])
+            if got is None or set(got) != set(task['classes']):
+                raise ValueError(
+                    f'{where}: scores of {task["name"]!r} have values '
+                    f'{sorted(got or [])}, the schema '
+                    f'{sorted(task["classes"])}')
+        out[name] = dict(row, where=where)
+    return out, errors
+
+
+# -- the audit -------------------------------------------------------------
+def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict]):
+    """cleanlab on one task's cells: sets score, flagged, suggested; returns
+    cleanlab's estimate of the number of label issues."""
+    from cleanlab.count import num_label_issues
+    classes = task['classes']
+    index = {c: i for i, c in enumerate(classes)}
+    probs = np.array([[scores[c['image']]['scores'][task['name']][v]
+                       for v in classes] for c in cells], dtype=np.float64)
+    if task['multi_label']:
+        from cleanlab.multilabel_classification import filter as ml_filter
+        from cleanlab.multilabel_classification import get_label_quality_scores
+        labels = [[index[v] for v in c['values']] for c in cells]
+        quality = get_label_quality_scores(labels, probs)
+        flagged = ml_filter.find_label_issues(labels, probs) \
+            if len(cells) > 1 else np.zeros(len(cells), bool)
+        estimate = num_label_issues(labels, probs, multi_label=True) \
+            if len(cells) > 1 else 0
+    else:
+        from cleanlab.filter import find_label_issues
+        from cleanlab.rank import get_label_quality_scores
+        total = probs.sum(1, keepdims=True)  # per-category masks zero some
+        probs = np.where(total > 0, probs / np.maximum(total, 1e-12),
+                         1 / len(classes))
+        labels = np.array([index[c['values'][0]] for c in cells])
+        quality = get_label_quality_scores(labels, probs)
+        flagged = find_label_issues(labels, probs) \
+            if len(cells) > 1 else np.zeros(len(cells), bool)
+        estimate = num_label_issues(labels, probs) if len(cells) > 1 else 0
+    for cell, q, f in zip(cells, quality, flagged):
+        cell.update(kind='label', reason=None, score=float(1 - q),
+                    flagged=bool(f),
+                    suggested=[p['value'] for p in scores[cell['image']]
+                               ['attributes'].get(task['name'], [])])
+    return int(estimate)
+
+
+def audit(labels: List[dict], findings: List[dict],
+          scores: Dict[str, dict], schema: AttributeSchema
+          ) -> Tuple[List[dict], dict]:
+    """Every labelled cell with ``score`` (higher: more likely wrong),
+    ``flagged``, ``suggested`` and ``rank`` (1: most likely wrong, over all
+    attributes), best first; and the per-attribute summary."""
+    summary, audited = {}, []
+    for task in schema.tasks:
+        name = task['name']
+        mine = [c for c in labels if c['attribute'] == name]
+        cells = [c for c in mine if c['image'] in scores]
+        estimate = _task_issues(task, cells, scores) if cells else 0
+        schema_found = Counter(f['kind'] for f in findings
+                               if f['attribute'] == name)
+        audited += cells
+        summary[name] = dict(
+            multi_label=task['multi_label'],
+            labels=len(mine) + sum(schema_found.values()),
+            checked=len(cells), not_scored=len(mine) - len(cells),
+            flagged=sum(c['flagged'] for c in cells),
+            estimated_noise_rate=round(estimate / len(cells), 4)
+            if cells else None,
+            schema_errors=schema_found['schema'],
+            unknown_values=schema_found['unknown_value'])
+        if len(mine) > len(cells):
+            logger.warning('%s: %d labels of images without scores not '
+                           'audited', name, len(mine) - len(cells))
+    rows = sorted(findings + audited,
+                  key=lambda c: (-c['score'], c['line'], c['attribute']))
+    for rank, row in enumerate(rows, 1):
+        row['rank'] = rank
+    keys = ('labels', 'checked', 'not_scored', 'flagged', 'schema_errors',
+            'unknown_values')
+    summary['overall'] = {k: sum(s[k] for s in summary.values())
+                          for k in keys}
+    return rows, summary
+
+
+def audit_catalogue(ann_file: str, schema_file: str, scores_file: str,
+                    img_prefix: str = '') -> Tuple[List[dict], dict]:
+    """:func:`audit` of a catalogue file against a scores file; image names
+    of the catalogue are relative to ``img_prefix``."""
+    schema = AttributeSchema.from_file(schema_file)
+    labels, findings, names = read_catalogue(ann_file, schema)
+    images = {image_key(osp.join(img_prefix, n)): n for n in names}
+    scores, errors = read_scores(scores_file, schema.tasks, images)
+    rows, summary = audit(labels, findings, scores, schema)
+    summary['overall'].update(images_scored=len(scores),
+                              images_unreadable=errors)
+    for row in rows:
+        row['image_path'] = osp.join(img_prefix, row['image'])
+    return rows, summary
+
+
+# -- the outputs -----------------------------------------------------------
+def _join(values: Sequence[str]) -> str:
+    return VALUE_SEPARATOR.join(values)
+
+
+def write_issues_csv(path: str, rows: List[dict],
+                     all_labels: bool = False) -> int:
+    """The flagged rows (every audited label with ``all_labels``) by rank;
+    returns how many were written."""
+    n = 0
+    with open(path, 'w', encoding='utf-8', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(ISSUE_COLUMNS)
+        for r in rows:
+            if all_labels or r['flagged']:
+                writer.writerow([r['rank'], r['image'], r['attribute'],
+                                 _join(r['values']), _join(r['suggested']),
+                                 f'{r["score"]:.4f}', r['kind'],
+                                 r['reason'] or ''])
+                n += 1
+    return n
+
+
+def thumbnail(path: str, size: int = 64) -> Optional[str]:
+    """A small JPEG of ``path`` as a data URI, or None if unreadable."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as img:
+            img = img.convert('RGB')
+            img.thumbnail((size, size))
+            buf = io.BytesIO()
+            img.save(buf, format='JPEG', quality=80)
+    except (OSError, UnidentifiedImageError):
+        return None
+    return 'data:image/jpeg;base64,' + base64.b64encode(
+        buf.getvalue()).decode('ascii')
+
+
+HTML = '''<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Label audit</title>
+<style>
+body {{ font-family: sans-serif; margin: 1em; }}
+table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ccc; padding: 3px 6px; }}
+th.sort {{ cursor: pointer; background: #eef; }}
+tr.schema td, tr.unknown_value td {{ background: #fee; }}
+</style></head><body>
+<h1>Label audit</h1>
+<p>{note}</p>
+<p>Attribute: <select id="attr"><option value="">all</option>{options}
+</select> <span id="shown"></span></p>
+<table id="issues"><thead><tr><th>image</th><th>name</th>
+<th>attribute</th><th>seller value</th><th>suggested value</th>
+<th class="sort" data-key="score">score &#8597;</th>
+<th class="sort" data-key="rank">rank &#8597;</th><th>kind</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+<script>
+const body = document.querySelector('#issues tbody');
+const select = document.getElementById('attr');
+function filter() {{
+  let shown = 0;
+  for (const tr of body.rows) {{
+    const show = !select.value || tr.dataset.attribute === select.value;
+    tr.style.display = show ? '' : 'none';
+    shown += show;
+  }}
+  document.getElementById('shown').textContent = shown + ' rows';
+}}
+select.addEventListener('change', filter);
+for (const th of document.querySelectorAll('th.sort')) {{
+  th.addEventListener('click', () => {{
+    const key = th.dataset.key;
+    const up = th.dataset.up !== '1';
+    th.dataset.up = up ? '1' : '0';
+    const rows = Array.from(body.rows);
+    rows.sort((a, b) => (up ? 1 : -1) *
+      (parseFloat(a.dataset[key]) - parseFloat(b.dataset[key])));
+    rows.forEach(r => body.appendChild(r));
+  }});
+}}
+filter();
+</script></body></html>
+'''
+
+
+def write_html(path: str, rows: List[dict], max_rows: int = 500,
+               thumb_size: int = 64) -> int:
+    """A static page of the flagged rows (at most ``max_rows``, by rank):
+    embedded thumbnails, seller vs suggested value, sortable by score and
+    rank, filtered per attribute; plain JS, opens from disk. Returns the
+    number of rows written."""
+    flagged = [r for r in rows if r['flagged']]
+    shown = flagged[:max_rows]
+    esc = html.escape
+    lines = []
+    for r in shown:
+        uri = thumbnail(r.get('image_path', r['image']), thumb_size)
+        img = f'<img src="{uri}" alt="">' if uri else '(unreadable)'
+        lines.append(
+            f'<tr class="{esc(r["kind"])}" data-attribute='
+            f'"{esc(r["attribute"])}" data-score="{r["score"]:.4f}" '
+            f'data-rank="{r["rank"]}"><td>{img}</td><td>{esc(r["image"])}'
+            f'</td><td>{esc(r["attribute"])}</td><td>{esc(_join(r["values"]))}'
+            f'</td><td>{esc(_join(r["suggested"]))}</td><td>'
+            f'{r["score"]:.4f}</td><td>{r["rank"]}</td><td>{esc(r["kind"])}'
+            f'{": " + esc(r["reason"]) if r["reason"] else ""}</td></tr>')
+    attributes = sorted({r['attribute'] for r in shown})
+    options = ''.join(f'<option>{esc(a)}</option>' for a in attributes)
+    note = (f'{len(flagged)} labels flagged; the first {len(shown)} by rank '
+            'shown. Score: 1 - cleanlab label quality on out-of-sample '
+            'scores; schema findings score 1.')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(HTML.format(note=esc(note), options=options,
+                            rows='\n'.join(lines)))
+    return len(shown)
