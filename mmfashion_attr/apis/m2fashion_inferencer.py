@@ -77,17 +77,20 @@ class M2FashionInferencer:
                  for path, k in zip(images, known)]
         with torch.no_grad():
             preds = self.model.test_step(pseudo_collate(items))
-        out = []
-        for path, k, pred in zip(images, known, preds):
-            cat = pred.pred_score.cpu().numpy()
-            attr = pred.pred_attr_score.cpu().numpy().copy()
-            attr[np.asarray(pred.known_states) != 0] = -np.inf
-            out.append(dict(
-                image=path,
-                category=[[self.classes[i], round(float(cat[i]), 4)]
-                          for i in np.argsort(-cat)[:topk]],
-                attributes=[[self.attributes[i], round(float(attr[i]), 4)]
-                            for i in np.argsort(-attr)[:topk]
-                            if np.isfinite(attr[i])],
-                given=dict(k or {})))
-        return out
+        return [dict(image=path, **self.format(pred, k, topk))
+                for path, k, pred in zip(images, known, preds)]
+
+    def format(self, pred, known: Optional[dict], topk: int = 5) -> dict:
+        """One predicted sample -> ``category``, ``attributes`` (top
+        ``topk`` ``[name, score]``, the given ones left out) and ``given``
+        (also used by the HTTP service)."""
+        cat = pred.pred_score.cpu().numpy()
+        attr = pred.pred_attr_score.cpu().numpy().copy()
+        attr[np.asarray(pred.known_states) != 0] = -np.inf
+        return dict(
+            category=[[self.classes[i], round(float(cat[i]), 4)]
+                      for i in np.argsort(-cat)[:topk]],
+            attributes=[[self.attributes[i], round(float(attr[i]), 4)]
+                        for i in np.argsort(-attr)[:topk]
+                        if np.isfinite(attr[i])],
+            given=dict(known or {}))

@@ -67,7 +67,9 @@ class LoadFashionImage(BaseTransform):
     """Load ``results['img_path']`` as a BGR uint8 array (like mmcv's loader).
 
     Crops to ``results['crop_box']`` (``x1, y1, x2, y2``) when present, as for
-    the garment instances of :class:`FashionpediaAttrDataset`.
+    the garment instances of :class:`FashionpediaAttrDataset`. The file's
+    content may be given as ``results['img_bytes']`` (``img_path`` then only
+    names it in errors), as the HTTP service does with uploads.
 
     Args:
         draft_size (int, optional): Longer side the pipeline resizes to; JPEGs
@@ -88,8 +90,10 @@ class LoadFashionImage(BaseTransform):
 
     def transform(self, results: dict):
         path = results['img_path']
+        content = results.pop('img_bytes', None)  # an upload (tools/serve.py)
         try:
-            content = get(path, backend_args=self.backend_args)
+            if content is None:
+                content = get(path, backend_args=self.backend_args)
         except FileNotFoundError as e:  # never skipped: the data list is wrong
             raise FileNotFoundError(f'image file not found: {path}') from e
         try:

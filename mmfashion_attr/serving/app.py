@@ -1,0 +1,95 @@
+"""The HTTP attribute service: a FastAPI app around a predictor
+(:mod:`.predictors`), its model calls micro-batched across requests on one
+worker thread (:class:`.MicroBatcher`) so the event loop never waits on
+the model."""
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Optional
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from .micro_batcher import MicroBatcher
+from .request_parsing import (RequestError, ServeLimits, check_image,
+                              parse_request)
+
+logger = logging.getLogger('mmfashion_attr.serving')
+
+
+def create_app(predictor, limits: Optional[ServeLimits] = None,
+               max_batch: int = 32, max_wait_ms: float = 10.0) -> FastAPI:
+    """The service's app.
+
+    Args:
+        predictor: An :class:`AttributePredictor` or
+            :class:`M2FashionPredictor` (``prepare``, ``predict``,
+            ``schema``, ``takes_known``).
+        limits (ServeLimits, optional): Per-request limits; default
+            16 images of at most 20 MB and 50 megapixels each.
+        max_batch (int): Most images per model call (1: no batching).
+        max_wait_ms (float): How long a batch waits for more images.
+
+    Endpoints: ``POST /v1/attributes``, ``GET /v1/schema``,
+    ``GET /healthz``. Errors are JSON ``{"error": {"code", "message",
+    "image"}}`` with a 4xx status (bad input) or 500 (the model failed on
+    this request; the other requests of its batch are run again alone).
+    """
+    limits = limits or ServeLimits()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.batcher = MicroBatcher(predictor.predict, max_batch,
+                                         max_wait_ms)
+        yield
+        app.state.batcher.close()
+
+    app = FastAPI(title='mmfashion_attr attribute service',
+                  lifespan=lifespan)
+    app.state.predictor, app.state.limits = predictor, limits
+
+    @app.exception_handler(RequestError)
+    async def request_error(request: Request, exc: RequestError):
+        logger.info('%s %s: %s', exc.status, exc.code, exc.message)
+        return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    @app.get('/healthz')
+    async def healthz():
+        batcher = app.state.batcher
+        return dict(status='ok', model=predictor.config_name,
+                    model_calls=sum(batcher.batch_sizes.values()),
+                    batch_sizes={str(k): v for k, v in
+                                 sorted(batcher.batch_sizes.items())})
+
+    @app.get('/v1/schema')
+    async def schema():
+        return dict(predictor.schema(), limits=limits.to_json(),
+                    batching=dict(max_batch=max_batch,
+                                  max_wait_ms=max_wait_ms))
+
+    @app.post('/v1/attributes')
+    async def attributes(request: Request):
+        uploads, known = await parse_request(request, limits)
+        for upload in uploads:
+            check_image(upload, limits)
+
+        def prepare():  # decoding and resizing: off the event loop
+            return [predictor.prepare(u, k) for u, k in zip(uploads, known)]
+
+        items = await run_in_threadpool(prepare)
+        futures = [asyncio.wrap_future(app.state.batcher.submit(item))
+                   for item in items]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for upload, result in zip(uploads, results):
+            if isinstance(result, BaseException):
+                logger.error('model error on %s', upload.name,
+                             exc_info=result)
+                return JSONResponse(dict(error=dict(
+                    code='model_error', image=upload.name,
+                    message=f'{type(result).__name__}: {result}')),
+                    status_code=500)
+        return dict(model=predictor.config_name, images=[
+            dict(name=u.name, **r) for u, r in zip(uploads, results)])
+
+    return app

@@ -1,0 +1,97 @@
+"""Micro-batching of model calls across concurrent requests, on one worker
+thread (own code: a queue, a deadline and futures; libraries for it
+bring their own servers or process pools)."""
+import queue
+import threading
+import time
+from collections import Counter
+from concurrent.futures import Future
+from typing import Any, Callable, List, Sequence
+
+
+class MicroBatcher:
+    """Collects submitted items into batches and runs ``fn`` on each batch
+    in a worker thread: a batch closes when it has ``max_batch`` items or
+    ``max_wait_ms`` after its first item arrived.
+
+    When ``fn`` raises on a batch of several items, each item is run again
+    alone, so one bad item fails only its own future.
+
+    Args:
+        fn (Callable): ``fn(items) -> results``, one result per item, in
+            order (e.g. one model call).
+        max_batch (int): Most items per call; 1 disables batching.
+        max_wait_ms (float): How long a batch waits to fill up.
+        name (str): The worker thread's name.
+    """
+
+    def __init__(self, fn: Callable[[List[Any]], Sequence[Any]],
+                 max_batch: int = 32, max_wait_ms: float = 10.0,
+                 name: str = 'micro-batcher'):
+        if max_batch < 1:
+            raise ValueError(f'max_batch {max_batch}: at least 1')
+        self.fn, self.max_batch = fn, max_batch
+        self.max_wait = max_wait_ms / 1000.0
+        self.batch_sizes = Counter()  # batch size -> number of fn calls
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=name,
+                                        daemon=True)
+        self._thread.start()
+
+    def submit(self, item: Any) -> Future:
+        """Queue one item; its future gets its result or exception."""
+        if not self._thread.is_alive():
+            raise RuntimeError('the micro-batcher is closed')
+        future = Future()
+        self._queue.put((item, future))
+        return future
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Finish the queued items, then stop the worker."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _collect(self, first) -> list:
+        batch, deadline = [first], time.monotonic() + self.max_wait
+        while len(batch) < self.max_batch:
+            remaining = deadline - time.monotonic()
+            try:
+                entry = self._queue.get(timeout=max(remaining, 0)) \
+                    if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if entry is None:  # close(): run what we have, then stop
+                self._queue.put(None)
+                break
+            batch.append(entry)
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = self._collect(first)
+            batch = [(item, fut) for item, fut in batch
+                     if fut.set_running_or_notify_cancel()]
+            if batch:
+                self._call(batch)
+
+    def _call(self, batch) -> None:
+        items = [item for item, _ in batch]
+        try:
+            results = list(self.fn(items))
+            if len(results) != len(items):
+                raise RuntimeError(f'{len(results)} results for '
+                                   f'{len(items)} items')
+        except Exception as e:  # noqa: BLE001 (given to the futures)
+            if len(batch) > 1:  # find the culprit: each item alone
+                for entry in batch:
+                    self._call([entry])
+                return
+            self.batch_sizes[1] += 1
+            batch[0][1].set_exception(e)
+            return
+        self.batch_sizes[len(batch)] += 1
+        for (_, future), result in zip(batch, results):
+            future.set_result(result)

@@ -1,0 +1,187 @@
+"""The models behind the HTTP service: the inferencers' own pipeline, model
+and output formatting, split into ``prepare`` (one upload -> a packed
+sample; request threads) and ``predict`` (packed samples -> results; one
+model call on the batcher's thread)."""
+import hashlib
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.config import Config
+from mmengine.dataset import default_collate, pseudo_collate
+
+from ..apis.attribute_inferencer import AttributeInferencer, format_scores
+from ..apis.m2fashion_inferencer import M2FashionInferencer
+from ..datasets.transforms.loading import ImageDecodeError, LoadFashionImage
+from ..evaluation.thresholds import threshold_for
+from .request_parsing import RequestError, Upload
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_loader(pipeline, config_name: str) -> None:
+    """The service hands uploads to ``LoadFashionImage`` as bytes."""
+    first = pipeline.transforms[0] if pipeline.transforms else None
+    if not isinstance(first, LoadFashionImage):
+        raise ValueError(f'{config_name}: the test pipeline starts with '
+                         f'{type(first).__name__}; the service needs '
+                         'LoadFashionImage (it decodes the uploaded bytes)')
+
+
+def run_pipeline(pipeline, upload: Upload, **extra) -> dict:
+    """One upload through a test pipeline; an undecodable image (e.g. a
+    truncated JPEG) is a 400 naming it."""
+    try:
+        packed = pipeline(dict(img_path=upload.name,
+                               img_bytes=upload.content, **extra))
+    except ImageDecodeError as e:
+        raise RequestError(400, 'undecodable_image', str(e), upload.name)
+    if packed is None:  # a loader with skip_bad=True
+        raise RequestError(400, 'undecodable_image',
+                           f'cannot load image {upload.name}', upload.name)
+    return packed
+
+
+class AttributePredictor:
+    """Every attribute of an image, as :class:`AttributeInferencer` gives it.
+
+    Args:
+        inferencer (AttributeInferencer): Its pipeline, model (PyTorch or
+            ONNX Runtime), tasks and thresholds are used as they are.
+        config_name (str): Shown in the schema and errors.
+        checkpoint (str, optional): The weights file, hashed for the schema.
+
+    Per image and task: ``values`` (the chosen values with scores, best
+    first: the inferencer's ``attributes``), ``scores`` (value -> score),
+    ``multi_label`` and ``threshold`` (multi-label tasks; single-label ones
+    take their top value, none where the category masks every value).
+    """
+
+    takes_known = False
+
+    def __init__(self, inferencer: AttributeInferencer, config_name: str,
+                 checkpoint: Optional[str] = None):
+        self.inferencer, self.config_name = inferencer, config_name
+        self.checkpoint_sha256 = file_sha256(checkpoint) if checkpoint \
+            else None
+        check_loader(inferencer.pipeline, config_name)
+
+    def prepare(self, upload: Upload, known: Optional[dict]) -> Tuple:
+        if known:
+            raise RequestError(
+                400, 'known_not_supported',
+                f'{upload.name}: this model ({self.config_name}) takes no '
+                'known attributes; send the image alone (models that take '
+                'them, e.g. M2Fashion, list "takes_known": true in '
+                '/v1/schema)', upload.name)
+        return run_pipeline(self.inferencer.pipeline, upload), None
+
+    def predict(self, items: Sequence[Tuple]) -> List[dict]:
+        """One model call for ``items`` from :meth:`prepare`."""
+        inf = self.inferencer
+        with torch.no_grad():
+            samples = inf.model.test_step(default_collate(
+                [packed for packed, _ in items]))
+        return [self.format(s.pred_score.cpu().numpy()) for s in samples]
+
+    def format(self, score) -> dict:
+        inf = self.inferencer
+        flat = format_scores(score, inf.tasks, inf.thresholds)
+        return dict(attributes={
+            t['name']: dict(
+                values=flat['attributes'][t['name']],
+                scores=flat['scores'][t['name']],
+                multi_label=bool(t['multi_label']),
+                threshold=threshold_for(inf.thresholds, t['name'])
+                if t['multi_label'] else None)
+            for t in inf.tasks})
+
+    def schema(self) -> dict:
+        inf = self.inferencer
+        return dict(
+            model=self.config_name, checkpoint_sha256=self.checkpoint_sha256,
+            kind='attributes', takes_known=False,
+            tasks=[dict(name=t['name'], multi_label=bool(t['multi_label']),
+                        values=list(t['classes']),
+                        threshold=threshold_for(inf.thresholds, t['name'])
+                        if t['multi_label'] else None) for t in inf.tasks])
+
+
+class M2FashionPredictor:
+    """Category and attributes of an M2Fashion model, with the image's
+    known attribute states given, as :class:`M2FashionInferencer` gives
+    them (``category``, ``attributes``: top-k ``[name, score]``, ``given``).
+
+    Args:
+        inferencer (M2FashionInferencer): Its pipeline, model and names.
+        config_name (str): Shown in the schema and errors.
+        checkpoint (str, optional): The weights file, hashed for the schema.
+        topk (int): Categories and attributes returned per image.
+    """
+
+    takes_known = True
+
+    def __init__(self, inferencer: M2FashionInferencer, config_name: str,
+                 checkpoint: Optional[str] = None, topk: int = 5):
+        self.inferencer, self.config_name = inferencer, config_name
+        self.topk = topk
+        self.checkpoint_sha256 = file_sha256(checkpoint) if checkpoint \
+            else None
+        check_loader(inferencer.pipeline, config_name)
+
+    def prepare(self, upload: Upload, known: Optional[dict]) -> Tuple:
+        try:
+            states = self.inferencer.states(known)
+        except KeyError as e:
+            raise RequestError(400, 'unknown_known_attribute',
+                               f'{upload.name}: {e.args[0]}', upload.name)
+        except ValueError as e:
+            raise RequestError(400, 'bad_known', f'{upload.name}: {e}',
+                               upload.name)
+        return run_pipeline(self.inferencer.pipeline, upload,
+                            known_states=states), known
+
+    def predict(self, items: Sequence[Tuple]) -> List[dict]:
+        with torch.no_grad():
+            preds = self.inferencer.model.test_step(pseudo_collate(
+                [packed for packed, _ in items]))
+        return [self.inferencer.format(pred, known, self.topk)
+                for pred, (_, known) in zip(preds, items)]
+
+    def schema(self) -> dict:
+        return dict(model=self.config_name,
+                    checkpoint_sha256=self.checkpoint_sha256,
+                    kind='m2fashion', takes_known=True, topk=self.topk,
+                    known_states={'1': 'has it', '-1': 'has it not'},
+                    categories=list(self.inferencer.classes),
+                    attributes=list(self.inferencer.attributes))
+
+
+def build_predictor(config: str, checkpoint: str, backend: str = 'pytorch',
+                    device: Optional[str] = None, thresholds=None,
+                    topk: int = 5):
+    """The predictor a config calls for: M2Fashion models take known
+    attributes; the attribute classifiers run on PyTorch or ONNX Runtime;
+    detection models are not served."""
+    cfg = Config.fromfile(config)
+    name = osp.basename(config)
+    model_type = str(cfg.model.get('type', ''))
+    if model_type.endswith('M2FashionClassifier'):
+        if backend != 'pytorch':
+            raise ValueError(f'{name}: M2Fashion models are served with '
+                             "--backend pytorch only (no ONNX export)")
+        return M2FashionPredictor(M2FashionInferencer(
+            cfg, checkpoint, device=device or 'cpu'), name, checkpoint, topk)
+    if 'roi_head' in cfg.model:
+        raise ValueError(f'{name}: a detection model ({model_type}); the '
+                         'service serves image-level attribute models '
+                         '(use demo/det_demo.py)')
+    return AttributePredictor(AttributeInferencer(
+        cfg, checkpoint, device=device, thresholds=thresholds,
+        backend=backend), name, checkpoint)

@@ -1,0 +1,66 @@
+"""Serve a trained attribute model over HTTP (FastAPI + uvicorn).
+
+    python tools/serve.py CONFIG CKPT [--backend pytorch|onnxruntime]
+        [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
+        [--max-images 16 --max-image-mb 20 --max-megapixels 50]
+        [--thresholds F] [--topk 5] [--device cpu]
+
+Endpoints: POST /v1/attributes (multipart files, or JSON
+{"images": [base64 | {"name", "data"}], "known": {...}}), GET /v1/schema,
+GET /healthz. One process is one replica; run several behind a load
+balancer to use more cores. Needs the serve extra: pip install -e .[serve].
+--backend onnxruntime: CKPT is a tools/deployment/pytorch2onnx.py file.
+"""
+import argparse
+
+import uvicorn
+
+import mmfashion_attr  # noqa: F401
+from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--backend', default='pytorch',
+                        choices=['pytorch', 'onnxruntime'])
+    parser.add_argument('--device', default=None, help='default: cpu')
+    parser.add_argument('--thresholds', default=None,
+                        help='a float or a calibrate_thresholds.py file '
+                        "(default: the config's test_evaluator)")
+    parser.add_argument('--topk', type=int, default=5,
+                        help='M2Fashion: categories / attributes per image')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=8000)
+    parser.add_argument('--max-batch', type=int, default=32,
+                        help='most images per model call (1: no batching)')
+    parser.add_argument('--max-wait-ms', type=float, default=10.0,
+                        help='how long a batch waits to fill up')
+    parser.add_argument('--max-images', type=int, default=16,
+                        help='images per request')
+    parser.add_argument('--max-image-mb', type=float, default=20.0,
+                        help='size of one image file (MB, 10^6 bytes)')
+    parser.add_argument('--max-megapixels', type=float, default=50.0,
+                        help='width x height of one image (10^6 pixels)')
+    parser.add_argument('--log-level', default='info')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    predictor = build_predictor(args.config, args.checkpoint, args.backend,
+                                args.device, args.thresholds, args.topk)
+    limits = ServeLimits(
+        max_images=args.max_images,
+        max_image_bytes=int(args.max_image_mb * 1e6),
+        max_image_pixels=int(args.max_megapixels * 1e6))
+    app = create_app(predictor, limits, args.max_batch, args.max_wait_ms)
+    print(f'serving {args.config} ({args.backend}) on '
+          f'http://{args.host}:{args.port}', flush=True)
+    uvicorn.run(app, host=args.host, port=args.port,
+                log_level=args.log_level)
+
+
+if __name__ == '__main__':
+    main()
