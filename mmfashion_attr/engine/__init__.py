@@ -2,8 +2,9 @@ from .channels_last_hook import (ChannelsLastDistributedDataParallel,
                                  ChannelsLastHook)
 from .exact_resume_loop import ExactResumeEpochBasedTrainLoop
 from .progressive_training_hook import ProgressiveTrainingHook
+from .require_load_from_hook import RequireLoadFromHook
 from .sync_thresholds_hook import SyncThresholdsHook
 
 __all__ = ['ChannelsLastDistributedDataParallel', 'ChannelsLastHook',
            'ExactResumeEpochBasedTrainLoop', 'ProgressiveTrainingHook',
-           'SyncThresholdsHook']
+           'RequireLoadFromHook', 'SyncThresholdsHook']
