@@ -1,0 +1,56 @@
+"""FrozenFeatureCache: the frozen backbone runs once per distinct input;
+cached maps equal a fresh forward pass; changed weights or pixels miss."""
+import pytest
+import torch
+
+from mmfashion_attr.models.backbones import FrozenFeatureCache
+
+FROZEN_LITE = dict(type='EfficientNetLite', frozen_stages=7, norm_eval=True)
+
+
+def counting_cache(**kwargs):
+    torch.manual_seed(0)  # the same random weights in every instance
+    cache = FrozenFeatureCache(FROZEN_LITE, **kwargs).train()
+    calls = []
+    cache.backbone.register_forward_hook(
+        lambda m, inputs, out: calls.append(len(inputs[0])))
+    return cache, calls
+
+
+def test_same_pixels_are_computed_once_and_equal_a_fresh_pass(tmp_path):
+    cache, calls = counting_cache()
+    x = torch.randn(3, 3, 64, 64)
+    first = cache(x)
+    # two seen images, one new (a flipped view is another input)
+    again = cache(torch.stack([x[2], x[0], x[0].flip(-1)]))
+    assert calls == [3, 1]
+    with torch.no_grad():
+        fresh = cache.backbone(torch.stack([x[2], x[0], x[0].flip(-1)]))
+    for cached, ref in zip(again, fresh):
+        torch.testing.assert_close(cached, ref, rtol=1e-5, atol=1e-5)
+    assert [f.shape[1] for f in first] == [40, 112, 320]
+    assert not any(f.requires_grad for f in first)
+    assert cache.backbone.timm_model.bn1.training is False  # stays eval
+
+
+def test_disk_entries_are_shared_and_keyed_by_the_weights(tmp_path):
+    x = torch.randn(2, 3, 64, 64)
+    writer, _ = counting_cache(cache_dir=str(tmp_path))
+    expected = writer(x)
+    reader, calls = counting_cache(cache_dir=str(tmp_path),
+                                   keep_in_memory=False)
+    for got, want in zip(reader(x), expected):
+        assert torch.equal(got, want)
+    assert calls == []  # read from disk, not computed
+    with torch.no_grad():  # other weights: other entries
+        reader.backbone.timm_model.conv_stem.weight.mul_(2)
+    changed = reader(x)
+    assert calls == [2]
+    assert not torch.allclose(changed[0], expected[0])
+
+
+def test_a_trainable_backbone_is_refused():
+    cache = FrozenFeatureCache(dict(type='EfficientNetLite',
+                                    frozen_stages=3))
+    with pytest.raises(ValueError, match='trainable parameters'):
+        cache(torch.randn(1, 3, 32, 32))
