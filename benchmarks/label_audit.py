@@ -1,0 +1,253 @@
+"""The label audit measured on known errors: SynthFashion with a fraction
+of its training labels flipped (make_synthfashion.py --label-noise), the
+audit (tools/audit_catalog.py's library) on out-of-fold scores
+(cross_val_scores.py) beside two baselines in the same run: a random
+ranking (several draws: mean, sample std) and the naive method, a model
+trained on all the noisy training data scoring its own training images.
+
+    python benchmarks/label_audit.py [--config configs/label_audit/...py]
+        [--folds 3] [--num-train 1500] [--num-val 200] [--size 96]
+        [--noise 0.05] [--noise-seed 0] [--random-draws 20]
+        [--work-dir work_dirs/label_audit_bench] [--cfg-options ...]
+        [--results benchmarks/results/label_audit.jsonl]
+    python benchmarks/label_audit.py --from-results FILE [--out FILE.md]
+
+Per attribute and overall: precision@N (N = injected errors; with N
+examined, precision and recall are the same number) and cleanlab's flagged
+set's precision and recall. Resumable: trained folds and scores in
+--work-dir are reused. The machine's load average (os.getloadavg) is
+recorded at the start and end: other work on the cores slows training, not
+the figures.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+from typing import Dict, List
+
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from mmfashion_attr.utils import run_records  # noqa: E402
+
+CONFIG = 'configs/label_audit/synthfashion_noisy_atto.py'
+METHODS = ('oof', 'in_sample', 'random')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', default=CONFIG)
+    parser.add_argument('--folds', type=int, default=3)
+    parser.add_argument('--num-train', type=int, default=1500)
+    parser.add_argument('--num-val', type=int, default=200)
+    parser.add_argument('--size', type=int, default=96)
+    parser.add_argument('--noise', type=float, default=0.05)
+    parser.add_argument('--noise-seed', type=int, default=0)
+    parser.add_argument('--random-draws', type=int, default=20)
+    parser.add_argument('--work-dir', default='work_dirs/label_audit_bench')
+    parser.add_argument('--cfg-options', nargs='+', default=[])
+    parser.add_argument('--results', default=None,
+                        help='add the run to this JSON Lines file')
+    parser.add_argument('--from-results', default=None,
+                        help='print the table of a results file, no run')
+    parser.add_argument('--out', default=None, help='also write it here')
+    return parser.parse_args()
+
+
+# -- the measurement ------------------------------------------------------
+def precision_at_n(ranked: List[bool]) -> float:
+    """Of the first N of ``ranked`` (True: an injected error), the share of
+    errors, N the number of errors."""
+    n = sum(ranked)
+    return sum(ranked[:n]) / n if n else float('nan')
+
+
+def method_metrics(rows: List[dict], truth: set) -> Dict[str, dict]:
+    """Per attribute and overall: labels, injected, p_at_n, flagged,
+    flagged_precision, flagged_recall of one audit's ranked rows."""
+    out = {}
+    attributes = sorted({r['attribute'] for r in rows})
+    for name in attributes + ['overall']:
+        mine = [r for r in rows if name == 'overall' or
+                r['attribute'] == name]
+        hit = [(r['image'], r['attribute']) in truth for r in mine]
+        flagged = [h for r, h in zip(mine, hit) if r['flagged']]
+        out[name] = dict(
+            labels=len(mine), injected=sum(hit),
+            p_at_n=precision_at_n(hit), flagged=len(flagged),
+            flagged_precision=sum(flagged) / len(flagged)
+            if flagged else float('nan'),
+            flagged_recall=sum(flagged) / sum(hit) if sum(hit)
+            else float('nan'))
+    return out
+
+
+def random_metrics(rows: List[dict], truth: set, draws: int,
+                   seed: int = 0) -> Dict[str, dict]:
+    """precision@N of ``draws`` random rankings: mean, sample std, n."""
+    rng = np.random.default_rng(seed)
+    per_draw = []
+    for _ in range(draws):
+        order = rng.permutation(len(rows))
+        shuffled = [dict(rows[i], flagged=False) for i in order]
+        per_draw.append(method_metrics(shuffled, truth))
+    out = {}
+    for name, first in per_draw[0].items():
+        values = np.array([d[name]['p_at_n'] for d in per_draw])
+        out[name] = dict(labels=first['labels'], injected=first['injected'],
+                         p_at_n=float(values.mean()),
+                         p_at_n_std=float(values.std(ddof=1)), n=draws)
+    return out
+
+
+def in_sample_scores(cfg, work_dir: str, log=print) -> tuple:
+    """The naive baseline's scores file and training seconds: a model
+    trained on every (noisy) training row scoring its own training images
+    (resumable)."""
+    from mmfashion_attr.analysis.out_of_fold import (
+        TRAIN_DONE, build_train_dataset, fold_config, score_images,
+        train_fold)
+    from mmfashion_attr.apis.catalog_inference import image_key, read_done
+    dataset = build_train_dataset(cfg)
+    paths = [dataset._img_path(dataset.table.image(i))
+             for i in range(len(dataset))]
+    done_file = osp.join(work_dir, TRAIN_DONE)
+    fcfg = fold_config(cfg, [], len(paths), work_dir, 'all')
+    if osp.exists(done_file):
+        with open(done_file) as f:
+            trained = json.load(f)
+    else:
+        log(f'in-sample model: training on all {len(paths)} rows')
+        trained = train_fold(fcfg)
+    score_images(fcfg, trained['checkpoint'], paths,
+                 osp.join(work_dir, 'scores'))
+    done = read_done(osp.join(work_dir, 'scores'))
+    out = osp.join(work_dir, 'in_sample_scores.jsonl')
+    with open(out, 'w', encoding='utf-8') as f:
+        for p in paths:
+            f.write(json.dumps(done[image_key(p)]) + '\n')
+    return out, trained['train_seconds']
+
+
+def run(args) -> dict:
+    from mmfashion_attr.analysis.label_audit import audit_catalogue
+    from mmfashion_attr.analysis.out_of_fold import cross_val_scores
+    from mmfashion_attr.datasets.synthfashion import generate, is_current
+    from mmfashion_attr.datasets.synthfashion.label_noise import (
+        TRUTH, apply_label_noise, noise_is_current, read_noise_truth)
+    from mmfashion_attr.utils.experiment_runs import load_config
+    start, load_start = time.time(), os.getloadavg()
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    spec = cfg.train_dataloader.dataset
+    data = spec.data_root
+    if not (is_current(data, args.num_train, args.num_val, args.size) and
+            noise_is_current(data, args.noise, args.noise_seed)):
+        generate(data, args.num_train, args.num_val, args.size, workers=2)
+        apply_label_noise(data, args.noise, args.noise_seed)
+    truth = {(f['image'], f['attribute'])
+             for f in read_noise_truth(osp.join(data, TRUTH))}
+    work = osp.join(args.work_dir, f'noise{args.noise}_seed{args.noise_seed}')
+    oof = cross_val_scores(cfg, osp.join(work, 'oof'), args.folds)
+    naive, naive_seconds = in_sample_scores(cfg, osp.join(work, 'in_sample'))
+    ann = osp.join(data, spec.ann_file)
+    schema = osp.join(data, spec.schema_file)
+    img_prefix = osp.join(data, spec.data_prefix)
+    rows = {m: audit_catalogue(ann, schema, scores, img_prefix)[0]
+            for m, scores in (('oof', oof['oof_scores']),
+                              ('in_sample', naive))}
+    metrics = {m: method_metrics(r, truth) for m, r in rows.items()}
+    metrics['random'] = random_metrics(rows['oof'], truth,
+                                       args.random_draws)
+    fold_seconds = [f['train_seconds'] for f in oof['folds']]
+    return run_records.record(
+        args.config, metrics, seed=args.noise_seed, split='train',
+        train_seconds=sum(fold_seconds) + naive_seconds,
+        cfg_options=args.cfg_options,
+        benchmark=dict(folds=args.folds, num_train=args.num_train,
+                       size=args.size, noise=args.noise,
+                       random_draws=args.random_draws,
+                       fold_train_seconds=fold_seconds,
+                       in_sample_train_seconds=naive_seconds,
+                       total_seconds=round(time.time() - start, 1),
+                       loadavg_start=list(load_start),
+                       loadavg_end=list(os.getloadavg())))
+
+
+# -- the table ------------------------------------------------------------
+def _mean_std(values: List[float]) -> str:
+    values = [v for v in values if v == v]  # nan: not defined
+    if not values:
+        return '-'
+    if len(values) == 1:
+        return f'{values[0]:.3f}'
+    return f'{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}'
+
+
+def table(records: List[dict]) -> str:
+    """Markdown: per attribute, the three methods' precision@N (mean ± sample
+    std over the records when there are several), the flagged set's
+    precision / recall, and how the runs were made."""
+    first = records[0]['metrics']
+    names = [n for n in first['oof'] if n != 'overall'] + ['overall']
+    lines = [
+        '| attribute | labels | injected errors | out-of-fold P@N | '
+        'flagged (precision / recall) | in-sample P@N | random P@N |',
+        '| --- | --- | --- | --- | --- | --- | --- |']
+    for name in names:
+        def col(method, key):
+            return _mean_std([r['metrics'][method][name][key]
+                              for r in records])
+        rand = first['random'][name]
+        random_cell = _mean_std([r['metrics']['random'][name]['p_at_n']
+                                 for r in records])
+        if len(records) == 1 and rand['p_at_n'] == rand['p_at_n']:
+            random_cell = (f'{rand["p_at_n"]:.3f} ± {rand["p_at_n_std"]:.3f}'
+                           f' (n={rand["n"]} draws)')
+        bold = '**' if name == 'overall' else ''
+        lines.append(
+            f'| {bold}{name}{bold} | {first["oof"][name]["labels"]} | '
+            f'{first["oof"][name]["injected"]} | {col("oof", "p_at_n")} | '
+            f'{first["oof"][name]["flagged"]} '
+            f'({col("oof", "flagged_precision")} / '
+            f'{col("oof", "flagged_recall")}) | '
+            f'{col("in_sample", "p_at_n")} | {random_cell} |')
+    runs = []
+    for r in records:
+        b = r['benchmark']
+        runs.append(
+            f'noise seed {r["seed"]}: {b["num_train"]} training images at '
+            f'{b["size"]} px, {b["noise"]:.0%} of each attribute\'s labels '
+            f'flipped, K={b["folds"]} folds, {r["config"]}, '
+            f'{r["date"][:10]}, commit {r["commit"]}, {r["machine"]}, '
+            f'{b["total_seconds"] / 60:.0f} min, load average '
+            f'{b["loadavg_start"][0]:.1f} at the start, '
+            f'{b["loadavg_end"][0]:.1f} at the end')
+    lines += ['', f'n = {len(records)} run(s) (one training per fold and '
+              'method each). ' + '; '.join(runs) + '.']
+    return '\n'.join(lines) + '\n'
+
+
+def main():
+    args = parse_args()
+    if args.from_results:
+        records = run_records.load(args.from_results)
+    else:
+        rec = run(args)
+        if args.results:
+            run_records.save(args.results, rec)
+        records = [rec]
+    text = table(records)
+    print(text, end='')
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            f.write(text)
+
+
+if __name__ == '__main__':
+    main()
