@@ -1,12 +1,15 @@
 """Per-instance attributes through mmdet's detection pipeline.
 
 mmdet's transforms that drop instances (``RandomCrop``,
-``FilterAnnotations``...) index only their own fixed keys, so a
-``gt_attr`` array beside them would fall out of step.
-``KeepInstanceAttributes`` wraps such transforms: it writes each
-instance's index into the high bits of its label, runs them, then reads
-back which instances survived, in which order, and reorders ``gt_attr``
-to match.
+``FilterAnnotations``...) or add other images' (``CopyPaste``, ``MixUp``,
+``Mosaic``) index only their own fixed keys, so a ``gt_attr`` array beside
+them would fall out of step. ``KeepInstanceAttributes`` wraps such
+transforms: it writes each instance's index into the high bits of its
+label (numbering the other images' instances, ``mix_results``, after the
+image's own), runs them, then reads back which instances survived, from
+which image, in which order, and builds ``gt_attr`` to match.
+``PackDetInputsWithAttributes`` refuses rows that no longer match the
+instances (a transform left unwrapped).
 """
 from typing import List
 
@@ -37,8 +40,12 @@ class LoadInstanceAttributes(BaseTransform):
 @TRANSFORMS.register_module()
 class KeepInstanceAttributes(BaseTransform):
     """Run ``transforms`` keeping ``gt_attr`` aligned with the instances
-    they keep. The wrapped transforms may drop and reorder instances but
-    must not read label values (none of mmdet's geometric ones do).
+    they keep, including instances taken from other images (one
+    multi-image transform, e.g. ``CopyPaste``, ``MixUp``, per wrapper; its
+    ``get_indexes`` is exposed so ``MultiImageMixDataset`` fills
+    ``mix_results``, whose samples need ``gt_attr`` too). The wrapped
+    transforms may drop, reorder and add instances but must not read
+    label values (none of mmdet's geometric or mixing ones do).
 
     Args:
         transforms (list[dict]): The wrapped transforms.
@@ -46,23 +53,43 @@ class KeepInstanceAttributes(BaseTransform):
 
     def __init__(self, transforms: List[dict]):
         self.transforms = Compose(transforms)
+        mixing = [t for t in self.transforms.transforms
+                  if hasattr(t, 'get_indexes')]
+        if len(mixing) > 1:
+            raise ValueError(
+                'KeepInstanceAttributes: wrap each multi-image transform '
+                'separately, not ' + ', '.join(type(t).__name__
+                                               for t in mixing))
+        if mixing:
+            self.get_indexes = mixing[0].get_indexes
 
     def transform(self, results: dict):
-        labels = results['gt_bboxes_labels']
-        if labels.size and labels.max() >= 1 << INDEX_SHIFT:
-            raise ValueError(f'label {labels.max()} too large to carry an '
-                             'instance index')
-        index = np.arange(len(labels), dtype=np.int64)
-        results['gt_bboxes_labels'] = labels.astype(np.int64) + (
-            index << INDEX_SHIFT)
+        dtype = results['gt_bboxes_labels'].dtype
+        sources = [results, *results.get('mix_results', ())]
+        attrs, offset = [], 0
+        for src in sources:
+            if 'gt_attr' not in src:
+                raise KeyError(f'{src.get("img_path")}: no gt_attr; put '
+                               'LoadInstanceAttributes in the pipeline '
+                               'that loads every image mixed in')
+            labels = src['gt_bboxes_labels']
+            if labels.size and labels.max() >= 1 << INDEX_SHIFT:
+                raise ValueError(f'{src.get("img_path")}: label '
+                                 f'{labels.max()} too large to carry an '
+                                 'instance index')
+            index = np.arange(offset, offset + len(labels), dtype=np.int64)
+            src['gt_bboxes_labels'] = labels.astype(np.int64) + (
+                index << INDEX_SHIFT)
+            attrs.append(src['gt_attr'])
+            offset += len(labels)
         out = self.transforms(results)
         if out is None:  # a transform discarded the sample
             return None
         encoded = out['gt_bboxes_labels']
         kept = encoded >> INDEX_SHIFT
         out['gt_bboxes_labels'] = (encoded & ((1 << INDEX_SHIFT) - 1)
-                                   ).astype(labels.dtype)
-        out['gt_attr'] = out['gt_attr'][kept]
+                                   ).astype(dtype)
+        out['gt_attr'] = np.concatenate(attrs)[kept]
         return out
 
     def __repr__(self):
@@ -73,5 +100,18 @@ class KeepInstanceAttributes(BaseTransform):
 class PackDetInputsWithAttributes(PackDetInputs):
     """``PackDetInputs`` that also packs ``gt_attr`` as
     ``gt_instances.attributes`` (ignored instances' in
-    ``ignored_instances``)."""
+    ``ignored_instances``); an error when its rows no longer match the
+    instances (a transform that drops or adds instances ran outside
+    ``KeepInstanceAttributes``)."""
     mapping_table = dict(PackDetInputs.mapping_table, gt_attr='attributes')
+
+    def transform(self, results: dict) -> dict:
+        if 'gt_attr' in results and 'gt_bboxes_labels' in results and len(
+                results['gt_attr']) != len(results['gt_bboxes_labels']):
+            raise ValueError(
+                f'{results.get("img_path")}: {len(results["gt_attr"])} '
+                f'attribute rows for {len(results["gt_bboxes_labels"])} '
+                'instances: wrap the transforms that drop or add instances '
+                '(RandomCrop, FilterAnnotations, CopyPaste, MixUp, Mosaic'
+                '...) in KeepInstanceAttributes')
+        return super().transform(results)
