@@ -54,3 +54,14 @@ def test_a_trainable_backbone_is_refused():
                                     frozen_stages=3))
     with pytest.raises(ValueError, match='trainable parameters'):
         cache(torch.randn(1, 3, 32, 32))
+
+
+def test_another_output_choice_does_not_read_the_entries(tmp_path):
+    """Same weights, other taps: other entries (not the three-tap tuple)."""
+    x = torch.randn(1, 3, 64, 64)
+    counting_cache(cache_dir=str(tmp_path))[0](x)
+    torch.manual_seed(0)
+    last_tap = FrozenFeatureCache(dict(FROZEN_LITE, out_indices=(4, )),
+                                  cache_dir=str(tmp_path))
+    out = last_tap(x)
+    assert len(out) == 1 and out[0].shape[1] == 320

@@ -24,9 +24,9 @@ class FrozenFeatureCache(BaseModule):
     distinct input; later calls with the same input pixels and the same
     weights read its outputs from memory or ``cache_dir``.
 
-    The key of an image is a hash of its preprocessed tensor and of the
-    backbone's weights, so a changed image, augmentation or weight never
-    reads a stale entry. Cached maps come from whatever batch first held the
+    The key of an image is a hash of its preprocessed tensor, the backbone's
+    config and its weights, so a changed image, augmentation, output choice
+    or weight never reads a stale entry. Cached maps come from whatever batch first held the
     image; batch composition changes the float rounding of a convolution, so
     they equal a fresh forward pass to about 1e-6, not bit for bit.
     For experiments: export (ONNX) the inner backbone's config instead.
@@ -49,6 +49,9 @@ class FrozenFeatureCache(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         self.backbone = MODELS.build(backbone)
+        # entries differ by what the backbone outputs (taps, last_conv), not
+        # only by its weights: its config is part of the key
+        self._config_key = repr(sorted(backbone.items())).encode()
         self.cache_dir = cache_dir
         self.keep_in_memory = keep_in_memory
         self._memory: Dict[str, Features] = {}
@@ -68,7 +71,7 @@ class FrozenFeatureCache(BaseModule):
                 f'FrozenFeatureCache: the backbone has {len(trainable)} '
                 f'trainable parameters (first: {trainable[0]}); freeze it '
                 'all (frozen_stages, norm_eval) or use it without the cache')
-        digest = hashlib.blake2b(digest_size=12)
+        digest = hashlib.blake2b(self._config_key, digest_size=12)
         for name, value in self.backbone.state_dict().items():
             digest.update(name.encode())
             digest.update(value.detach().cpu().contiguous().numpy().tobytes())
