@@ -44,15 +44,18 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=4, num_workers=2,
     dataset=dict(data_root=data_root, ann_file='instances_train.json',
-                 data_prefix=dict(img='images/'), pipeline=train_pipeline))
+                 data_prefix=dict(img='images/'), attr_categories='all',
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8, num_workers=2,
     dataset=dict(data_root=data_root, ann_file='instances_val.json',
-                 data_prefix=dict(img='images/'), pipeline=test_pipeline))
+                 data_prefix=dict(img='images/'), attr_categories='all',
+                 pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=8, num_workers=2,
     dataset=dict(data_root=data_root, ann_file='instances_test.json',
-                 data_prefix=dict(img='images/'), pipeline=test_pipeline))
+                 data_prefix=dict(img='images/'), attr_categories='all',
+                 pipeline=test_pipeline))
 val_evaluator = dict(ann_file=data_root + 'instances_val.json')
 test_evaluator = dict(ann_file=data_root + 'instances_test.json')
 

@@ -51,5 +51,5 @@ val_dataloader = dict(dataset=dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='FashionpediaMetric',
                      ann_file=data_root + 'instances_attributes_val2020.json',
-                     attr_thr=0.5, score_thr=0.5)
+                     attr_thr=0.5)
 test_evaluator = val_evaluator

@@ -114,14 +114,23 @@ def test_instances_export(tmp_path):
 
     from mmfashion_attr.datasets import FashionpediaInstanceDataset
     from mmfashion_attr.datasets.synthfashion.instances import (
-        attribute_ids, attribute_vocabulary)
+        CATEGORY_IDS, attribute_id, attribute_ids, attribute_vocabulary)
     generate(str(tmp_path), 8, 0, size=64, seed=0, instances=True)
     assert is_current(str(tmp_path), 8, 0, size=64, seed=0, instances=True)
     with DefaultScope.overwrite_default_scope('mmdet'):
         ds = FashionpediaInstanceDataset(
             ann_file=str(tmp_path / 'instances_train.json'),
-            data_prefix=dict(img=str(tmp_path / 'images')), pipeline=[])
+            data_prefix=dict(img=str(tmp_path / 'images')), pipeline=[],
+            attr_categories='all')
     assert len(ds) == 8
+    # ids with gaps, not the indices: classes and attributes in id order
+    ids = ds.metainfo['category_ids']
+    assert list(ids) == sorted(CATEGORY_IDS.values())
+    assert [CATEGORY_IDS[c] for c in ds.metainfo['classes']] == list(ids)
+    attr_ids = ds.metainfo['attribute_ids']
+    assert list(attr_ids) == sorted(attribute_id(i) for i in range(
+        len(attribute_vocabulary())))
+    assert attr_ids[0] != 0 and attr_ids[1] - attr_ids[0] == 7
     with open(tmp_path / 'train.csv') as f:
         rows = list(csv.DictReader(f))
     for i, row in enumerate(rows):
@@ -133,8 +142,9 @@ def test_instances_export(tmp_path):
         main = instances[0]
         assert ds.metainfo['classes'][main['bbox_label']] == row['category']
         assert main['bbox'] == [box[0], box[1], box[2], box[3]]
-        assert main['attr_ids'] == attribute_ids(truth)
-        names = [attribute_vocabulary()[a][0] for a in main['attr_ids']]
+        assert sorted(attr_ids[a] for a in main['attr_ids']) == \
+            attribute_ids(truth)
+        names = [ds.metainfo['attributes'][a] for a in main['attr_ids']]
         assert f'pattern {truth["pattern"]}'.replace('_', ' ') in names
         # the second garment's mask is what the main one leaves visible
         if len(instances) > 1:

@@ -28,9 +28,9 @@ import numpy as np
 from mmfashion_attr.utils import run_records
 from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
 
-COLUMNS = [('segm AP', 'fashionpedia/segm_ap'),
-           ('segm AP with F1', 'fashionpedia/segm_ap_iou_f1'),
-           ('bbox AP', 'fashionpedia/bbox_ap'),
+COLUMNS = [('segm AP', 'fashionpedia/segm_iou_AP'),
+           ('segm AP with F1', 'fashionpedia/segm_iou_f1_AP'),
+           ('bbox AP', 'fashionpedia/bbox_iou_AP'),
            ('attribute F1', 'fashionpedia/segm_attr_f1')]
 
 

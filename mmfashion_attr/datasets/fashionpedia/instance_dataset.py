@@ -5,8 +5,10 @@ Fashionpedia's ``instances_attributes_*.json`` and of
 
 Own subclass of mmdet's ``CocoDataset``: it adds per-instance attributes
 (non-contiguous ids remapped to contiguous indices, the mapping in the
-meta), boxes derived from the masks where ``bbox`` is absent, classes
-read from the file when the config gives none, and checks.
+meta), class names matched to category ids by name in class order (mmdet's
+``getCatIds`` gives the file's order), the categories judged on attributes,
+boxes derived from the masks where ``bbox`` is absent, classes read from
+the file when the config gives none, and checks.
 """
 import copy
 import os.path as osp
@@ -17,6 +19,8 @@ from mmdet.registry import DATASETS
 from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
 
+from .categories import (AttrCategories, class_category_ids,
+                         resolve_attr_categories)
 from .coco_segmentation import segmentation_bbox
 
 
@@ -24,15 +28,22 @@ from .coco_segmentation import segmentation_bbox
 class FashionpediaInstanceDataset(CocoDataset):
     """Garments with masks, boxes, categories and attribute sets.
 
-    Each instance gets ``attr_ids``: contiguous attribute indices; the meta
-    holds ``attributes`` (names), ``attribute_ids`` (the file's id of each
-    index) and ``category_ids`` (the file's id of each class). Polygons
+    Each instance gets ``attr_ids``: contiguous attribute indices (in id
+    order); the meta holds ``attributes`` (names), ``attribute_ids`` (the
+    file's id of each index), ``category_ids`` (the file's id of each
+    class; classes from the file are in id order, a config's ``classes``
+    keep theirs) and ``attr_category_ids`` (the categories judged on
+    attributes, for the metric, the model's outputs and the demo). Polygons
     with fewer than 3 points are dropped (an instance left without any is
     skipped); both are counted and logged.
     An attribute id that the file's ``attributes`` list lacks, or an image
     file that is missing (``check_images``), is an error naming it.
 
     Args:
+        attr_categories: Categories with attributes: ``'fashionpedia'``
+            (its official evaluator's 18, checked by id and name),
+            ``'all'``, or category names / ids (see
+            ``resolve_attr_categories``). Default: ``'fashionpedia'``.
         check_images (bool): Check at load time that every image exists.
         **kwargs: ``CocoDataset``'s (``ann_file``, ``data_root``,
             ``data_prefix=dict(img=...)``, ``metainfo=dict(classes=...)``
@@ -41,8 +52,11 @@ class FashionpediaInstanceDataset(CocoDataset):
 
     METAINFO = dict(classes=(), palette='random')  # classes: the file's
 
-    def __init__(self, *args, check_images: bool = True, **kwargs):
+    def __init__(self, *args,
+                 attr_categories: AttrCategories = 'fashionpedia',
+                 check_images: bool = True, **kwargs):
         self.check_images = check_images
+        self.attr_categories = attr_categories
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
@@ -59,10 +73,13 @@ class FashionpediaInstanceDataset(CocoDataset):
         self._metainfo['attributes'] = tuple(a['name'] for a in attrs)
         self._metainfo['attribute_ids'] = tuple(a['id'] for a in attrs)
         self.attr_index = {a['id']: i for i, a in enumerate(attrs)}
-        self.cat_ids = self.coco.get_cat_ids(
-            cat_names=self._metainfo['classes'])
+        self.cat_ids = list(class_category_ids(
+            self._metainfo['classes'], cats, self.ann_file))
         self.cat2label = {c: i for i, c in enumerate(self.cat_ids)}
         self._metainfo['category_ids'] = tuple(self.cat_ids)
+        self._metainfo['attr_category_ids'] = resolve_attr_categories(
+            self.attr_categories, self._metainfo['classes'], self.cat_ids,
+            self.ann_file)
         self.cat_img_map = copy.deepcopy(self.coco.cat_img_map)
         self.skipped = dict(short_polygons=0, instances_without_mask=0)
         data_list, missing = [], []

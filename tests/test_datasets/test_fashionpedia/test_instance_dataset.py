@@ -21,7 +21,7 @@ def square(x, y, s):
     return [[x, y, x + s, y, x + s, y + s, x, y + s]]
 
 
-def write_json(tmp_path, annotations, images=None):
+def write_json(tmp_path, annotations, images=None, categories=CATS):
     images = images or [dict(id=1, file_name='a.jpg', height=64, width=64)]
     (tmp_path / 'img').mkdir(exist_ok=True)
     for img in images:
@@ -30,7 +30,7 @@ def write_json(tmp_path, annotations, images=None):
                                             img['file_name']))
     ann_file = tmp_path / 'instances.json'
     ann_file.write_text(json.dumps(dict(
-        images=images, annotations=annotations, categories=CATS,
+        images=images, annotations=annotations, categories=categories,
         attributes=ATTRS)))
     return str(ann_file)
 
@@ -43,11 +43,13 @@ def three_garments():
                                            ((24, 46), 317)])]
 
 
-def dataset(ann_file, tmp_path, pipeline=(), **kwargs):
+def dataset(ann_file, tmp_path, pipeline=(), attr_categories='all',
+            **kwargs):
     with DefaultScope.overwrite_default_scope('mmdet'):  # as the configs
         return FashionpediaInstanceDataset(
             ann_file=ann_file, data_prefix=dict(img=str(tmp_path / 'img')),
-            pipeline=list(pipeline), **kwargs)
+            pipeline=list(pipeline), attr_categories=attr_categories,
+            **kwargs)
 
 
 def test_attributes_remapped_and_boxes_from_masks(tmp_path):
@@ -65,6 +67,64 @@ def test_attributes_remapped_and_boxes_from_masks(tmp_path):
     assert instances[0]['bbox'] == [2, 2, 16, 16]  # from the polygon
     assert instances[3]['bbox'] == [5, 30, 25, 40]  # from the RLE
     assert ds[0]['num_attributes'] == 3
+
+
+# ids with gaps, listed out of id order in the file
+SHUFFLED = [dict(id=40, name='bag'), dict(id=7, name='shirt'),
+            dict(id=19, name='pants')]
+
+
+def shuffled_garments():
+    """Garment i: category SHUFFLED[i], attribute index i."""
+    return [dict(g, category_id=c['id'])
+            for g, c in zip(three_garments(), SHUFFLED)]
+
+
+def test_classes_in_id_order_and_by_name(tmp_path):
+    ann_file = write_json(tmp_path, shuffled_garments(),
+                          categories=SHUFFLED)
+    ds = dataset(ann_file, tmp_path)
+    assert ds.metainfo['classes'] == ('shirt', 'pants', 'bag')  # by id
+    assert ds.metainfo['category_ids'] == (7, 19, 40)
+    labels = [i['bbox_label'] for i in ds[0]['instances']]
+    assert [ds.metainfo['classes'][k] for k in labels] == \
+        ['bag', 'shirt', 'pants']
+    # a config's subset in its own order: labels follow it, by name
+    ds = dataset(ann_file, tmp_path, metainfo=dict(classes=('bag', 'shirt')))
+    assert ds.metainfo['category_ids'] == (40, 7)
+    assert [i['bbox_label'] for i in ds[0]['instances']] == [0, 1]
+    with pytest.raises(ValueError, match=r"\['skirt'\] are not among"):
+        dataset(ann_file, tmp_path, metainfo=dict(classes=('skirt', )))
+
+
+@pytest.mark.parametrize('spec, expected', [
+    ('all', (7, 19, 40)), (['bag', 7], (7, 40)), ([19], (19, ))])
+def test_attr_categories_by_name_or_id(tmp_path, spec, expected):
+    ann_file = write_json(tmp_path, shuffled_garments(),
+                          categories=SHUFFLED)
+    ds = dataset(ann_file, tmp_path, attr_categories=spec)
+    assert ds.metainfo['attr_category_ids'] == expected
+
+
+def test_attr_categories_checked(tmp_path):
+    ann_file = write_json(tmp_path, shuffled_garments(),
+                          categories=SHUFFLED)
+    with pytest.raises(ValueError, match='id 0, not'):
+        dataset(ann_file, tmp_path, attr_categories=[0])
+    with pytest.raises(ValueError, match="names 'dress'"):
+        dataset(ann_file, tmp_path, attr_categories=['dress'])
+    # Fashionpedia's list needs Fashionpedia's names at its ids
+    cats = [dict(id=0, name='shirt, blouse'), dict(id=24, name='bag, wallet'),
+            dict(id=28, name='hood')]
+    anns = [dict(g, category_id=c['id'])
+            for g, c in zip(three_garments(), cats)]
+    ann_file = write_json(tmp_path, anns, categories=cats)
+    with pytest.raises(ValueError, match="id 28 is 'hood', not 'collar'"):
+        dataset(ann_file, tmp_path, attr_categories='fashionpedia')
+    cats[2]['name'] = 'collar'
+    ann_file = write_json(tmp_path, anns, categories=cats)
+    ds = dataset(ann_file, tmp_path, attr_categories='fashionpedia')
+    assert ds.metainfo['attr_category_ids'] == (0, 28)
 
 
 def test_bad_input(tmp_path):
