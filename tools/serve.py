@@ -3,7 +3,7 @@
     python tools/serve.py CONFIG CKPT [--backend pytorch|onnxruntime]
         [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
-        [--thresholds F] [--topk 5] [--device cpu]
+        [--thresholds F] [--topk 5] [--device cpu] [--cfg-options K=V ...]
 
 Endpoints: POST /v1/attributes (multipart files, or JSON
 {"images": [base64 | {"name", "data"}], "known": {...}}), GET /v1/schema,
@@ -14,6 +14,7 @@ balancer to use more cores. Needs the serve extra: pip install -e .[serve].
 import argparse
 
 import uvicorn
+from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
@@ -44,12 +45,18 @@ def parse_args():
     parser.add_argument('--max-megapixels', type=float, default=50.0,
                         help='width x height of one image (10^6 pixels)')
     parser.add_argument('--log-level', default='info')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. '
+                        'model.head.schema_file=data/x/schema.json')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    predictor = build_predictor(args.config, args.checkpoint, args.backend,
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    predictor = build_predictor(cfg, args.checkpoint, args.backend,
                                 args.device, args.thresholds, args.topk)
     limits = ServeLimits(
         max_images=args.max_images,

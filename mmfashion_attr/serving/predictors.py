@@ -4,7 +4,7 @@ sample; request threads) and ``predict`` (packed samples -> results; one
 model call on the batcher's thread)."""
 import hashlib
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -163,14 +163,15 @@ class M2FashionPredictor:
                     attributes=list(self.inferencer.attributes))
 
 
-def build_predictor(config: str, checkpoint: str, backend: str = 'pytorch',
-                    device: Optional[str] = None, thresholds=None,
-                    topk: int = 5):
-    """The predictor a config calls for: M2Fashion models take known
-    attributes; the attribute classifiers run on PyTorch or ONNX Runtime;
-    detection models are not served."""
-    cfg = Config.fromfile(config)
-    name = osp.basename(config)
+def build_predictor(config: Union[str, Config], checkpoint: str,
+                    backend: str = 'pytorch', device: Optional[str] = None,
+                    thresholds=None, topk: int = 5):
+    """The predictor a config (file or object) calls for: M2Fashion models
+    take known attributes; the attribute classifiers run on PyTorch or ONNX
+    Runtime; detection models are not served."""
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    name = osp.basename(config if isinstance(config, str) else
+                        cfg.filename or 'config')
     model_type = str(cfg.model.get('type', ''))
     if model_type.endswith('M2FashionClassifier'):
         if backend != 'pytorch':

@@ -82,7 +82,10 @@ def check_image(upload: Upload, limits: ServeLimits) -> None:
                 width, height = img.size
     except Image.DecompressionBombError as e:
         raise RequestError(413, 'too_many_pixels', f'{name}: {e}', name)
-    except (UnidentifiedImageError, OSError, ValueError) as e:
+    except UnidentifiedImageError:
+        raise RequestError(400, 'not_an_image', f'{name}: not an image '
+                           '(Pillow does not recognise its format)', name)
+    except (OSError, ValueError) as e:
         raise RequestError(400, 'not_an_image', f'{name}: not an image '
                            f'Pillow can read ({e})', name)
     if width * height > limits.max_image_pixels:
