@@ -11,11 +11,37 @@ import mmfashion_attr  # noqa: F401
 from mmfashion_attr.datasets.transforms import MaskAttributeStates
 from mmfashion_attr.models.layers.attribute_channel_attention import \
     AttributeChannelAttention
+from mmfashion_attr.models.heads.m2fashion_head import M2FashionHead
 from mmfashion_attr.models.layers.attribute_spatial_attention import \
     AttributeSpatialAttention
+from mmfashion_attr.models.layers.attribute_state_embedding import \
+    AttributeStateEmbedding
 from mmfashion_attr.models.losses import AttributeTripletLoss
 
 K = 6
+
+
+def test_state_embedding_unknown_is_a_state():
+    torch.manual_seed(0)
+    emb = AttributeStateEmbedding(num_attributes=K, channels=8)
+    states = torch.tensor([[0] * K, [-1] + [0] * (K - 1),
+                           [1] + [0] * (K - 1)])
+    out = emb(states)
+    # nothing given is not the zero vector, and unknown is not negative
+    assert out[0].abs().min() > 0
+    assert not torch.allclose(out[0], out[1])
+    assert not torch.allclose(out[1], out[2])
+    # the paper's encoding: W_a A, nothing given embeds to exactly 0
+    paper = AttributeStateEmbedding(num_attributes=K, channels=8,
+                                    unknown_state=False)
+    w = paper.embed.weight  # (K, d)
+    signed = torch.tensor([[1, -1, 0, 0, 1, 0], [0] * K]).float()
+    torch.testing.assert_close(paper(signed), torch.tanh(signed @ w))
+    assert not paper(signed)[1].any()
+    with pytest.raises(ValueError, match='must be 1'):
+        emb(torch.tensor([[2] + [0] * (K - 1)]))
+    with pytest.raises(ValueError, match=f'\\(N, {K}\\)'):
+        emb(torch.zeros(1, K + 1))
 
 
 def test_spatial_attention_shapes_and_softmax():
@@ -23,25 +49,93 @@ def test_spatial_attention_shapes_and_softmax():
     asa = AttributeSpatialAttention(channels=8, num_attributes=K)
     feats = torch.randn(2, 8, 4, 5)
     states = torch.tensor([[1, -1, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0]])
-    pooled, alpha = asa(feats, states)
-    assert pooled.shape == (2, 8) and alpha.shape == (2, 4, 5)
+    attended, alpha = asa(feats, states)
+    assert attended.shape == (2, 8, 4, 5) and alpha.shape == (2, 4, 5)
     torch.testing.assert_close(alpha.sum((1, 2)), torch.ones(2))
-    # V_s is the alpha-weighted sum of the features (eq 5)
+    # the map's mean is eq 5's alpha-weighted sum of the features
     torch.testing.assert_close(
-        pooled[0], (feats[0] * alpha[0]).sum((1, 2)))
-    # the states move the attention
+        attended[0].mean((1, 2)), (feats[0] * alpha[0]).sum((1, 2)))
+    # the states move the attention; nothing given is not uniform
     _, other = asa(feats, states.flip(0))
     assert not torch.allclose(alpha[0], other[0])
+    assert alpha[1].max() - alpha[1].min() > 1e-3
+    paper = AttributeSpatialAttention(channels=8, num_attributes=K,
+                                      unknown_state=False)
+    _, uniform = paper(feats[:1], torch.zeros(1, K))
+    torch.testing.assert_close(uniform, torch.full((1, 4, 5), 1 / 20))
 
 
-def test_channel_attention_gates():
-    aca = AttributeChannelAttention(channels=8, num_attributes=K,
-                                    hidden_channels=4)
-    pooled = torch.randn(3, 8)
-    out = aca(pooled, torch.zeros(3, K))
-    assert out.shape == (3, 8)
-    ratio = out / pooled  # a sigmoid gate per channel, in (0, 1)
-    assert ((ratio > 0) & (ratio < 1)).all()
+def test_channel_attention_pools_and_gates_with_states():
+    torch.manual_seed(0)
+    feats = torch.randn(3, 8, 4, 4)
+    states = torch.tensor([[1, -1, 0, 0, 1, 0], [-1, 1, 1, 0, 0, -1],
+                           [0] * K])
+    for pooling, pool in (('max', feats.amax((2, 3))),
+                          ('avg', feats.mean((2, 3)))):
+        aca = AttributeChannelAttention(channels=8, num_attributes=K,
+                                        hidden_channels=4, pooling=pooling)
+        out = aca(feats, states)
+        assert out.shape == (3, 8)
+        ratio = out / pool  # a sigmoid gate per channel, in (0, 1)
+        assert ((ratio > 0) & (ratio < 1)).all()
+        gate = torch.sigmoid(aca.fc2(torch.sigmoid(aca.fc1(torch.cat(
+            [aca.embed(states), pool], 1)))))  # eqs 6-8 on that pooling
+        torch.testing.assert_close(out, gate * pool)
+    # the same features with other states: another gate
+    same = feats[:1].expand(3, -1, -1, -1)
+    gates = aca(same, states) / same.mean((2, 3))
+    assert (gates[0] - gates[1]).abs().max() > 1e-3
+    assert (gates[0] - gates[2]).abs().max() > 1e-3
+    # gradients reach exactly the embedding rows of the states used
+    aca.zero_grad()
+    aca(same[:1], states[:1]).sum().backward()
+    grad = aca.embed.embed.weight.grad.abs().sum(1).view(K, 3)
+    used = torch.zeros(K, 3, dtype=torch.bool)
+    used[torch.arange(K), states[0] + 1] = True
+    assert (grad[used] > 0).all() and not grad[~used].any()
+    with pytest.raises(ValueError, match='pooling'):
+        AttributeChannelAttention(8, K, pooling='sum')
+
+
+def test_attribute_loss_on_hidden_attributes_only():
+    """Eq 12: the loss sums over the attributes label masking hid and is
+    blind to the ones given to the model (and to the unlabelled)."""
+    torch.manual_seed(0)
+    head = M2FashionHead(in_channels=4, num_classes=3, num_attributes=K)
+    z = torch.randn(2, 4)
+    states = np.array([[1, -1, 0, 1, -1, 1], [-1, -1, 1, 0, 1, 1]], np.int8)
+    hidden = np.array([[1, 1, 0, 0, 0, 1], [0, 1, 1, 1, 0, 0]], bool)
+
+    def samples(states):
+        out = []
+        for i, (s, h) in enumerate(zip(states, hidden)):
+            sample = DataSample().set_gt_label(i)
+            sample.set_field(s, 'attr_states')
+            sample.set_field(h, 'attr_loss_mask')
+            out.append(sample)
+        return out
+
+    def loss(states):
+        return head.loss(z, samples(states))['loss_attribute']
+
+    _, logits = head(z)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, torch.from_numpy(states == 1).float(), reduction='none')
+    mask = torch.from_numpy(hidden & (states != 0)).float()
+    # eqs 11-12: the sum over the hidden attributes, averaged over images
+    expected = (bce * mask).sum() / 2
+    torch.testing.assert_close(loss(states), expected)
+    flipped = states.copy()
+    flipped[0, 3] = -1  # a known (given) attribute: no effect
+    flipped[1, 4] = -1
+    torch.testing.assert_close(loss(flipped), expected)
+    flipped[0, 0] = -1  # a hidden one: counts
+    assert not torch.isclose(loss(flipped), expected)
+    mean = M2FashionHead(in_channels=4, num_classes=3, num_attributes=K,
+                         attribute_reduction='mean')
+    mean.load_state_dict(head.state_dict())
+    torch.testing.assert_close(mean.loss(z, samples(states))['loss_attribute'],
+                               (bce * mask).sum() / mask.sum())
 
 
 def test_label_mask_fractions():
@@ -140,11 +234,13 @@ def test_one_training_step_with_three_losses():
 
 def test_known_states_steer_a_trained_model():
     """Noise images; attribute 1 always equals attribute 0, so only the
-    given state of attribute 0 can tell attribute 1."""
+    given state of attribute 0 can tell attribute 1. With nothing given the
+    trained attention is not uniform (not average pooling), and a given
+    state moves it."""
     torch.manual_seed(0)
     np.random.seed(0)
     model = tiny_model(triplet_loss=None)
-    optim = torch.optim.Adam(model.parameters(), lr=3e-3)
+    optim = torch.optim.Adam(model.parameters(), lr=1e-2)
     rng = np.random.default_rng(0)
     masker = MaskAttributeStates()
     for step in range(60):
@@ -166,9 +262,15 @@ def test_known_states_steer_a_trained_model():
     for sample, known in zip(data['data_samples'], given):
         sample.set_field(known.astype(np.int8), 'known_states')
     with torch.no_grad():
+        alpha = model.attention(data['inputs'], data['data_samples'])
+        nothing = model.attention(data['inputs'], None)
         out = model(**data, mode='predict')
     yes, no = (s.pred_attr_score[1].item() for s in out)
     assert yes > 0.5 > no and yes - no > 0.3, (yes, no)
+    hw = nothing[0].numel()
+    spread = (nothing.amax((1, 2)) - nothing.amin((1, 2))) * hw
+    assert (spread > 0.05).all(), spread  # uniform: exactly 0
+    assert (alpha - nothing).abs().amax() * hw > 1e-3
 
 
 def test_known_types_at_test_time():

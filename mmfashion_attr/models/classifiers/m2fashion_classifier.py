@@ -22,8 +22,9 @@ from ..layers.attribute_spatial_attention import AttributeSpatialAttention
 
 @MODELS.register_module()
 class M2FashionClassifier(ImageClassifier):
-    """Backbone -> 1x1 conv -> ASA (eqs 1-5) -> ACA (eqs 6-8) -> FC (eq 9)
-    -> ``M2FashionHead``; plus ``AttributeTripletLoss`` on ``Z`` (eqs 13-15).
+    """Backbone -> 1x1 conv (section 4.1's reduction to 512) -> ASA (eqs
+    1-5) -> ACA (global max pooling, eqs 6-8) -> FC (eq 9) ->
+    ``M2FashionHead``; plus ``AttributeTripletLoss`` on ``Z`` (eqs 13-15).
 
     The known states come from each data sample's ``known_states`` (label
     masking in training; what a seller gave, or nothing, at test time); a
@@ -35,9 +36,15 @@ class M2FashionClassifier(ImageClassifier):
         num_attributes (int): ``K``.
         in_channels (int): The backbone's last-stage channels (2048).
         channels (int): After the 1x1 reduction (512 in the paper).
-        spatial_attention (bool): False: global max pooling instead (the
-            paper's "w/o ASA").
-        channel_attention (bool): False: ``V_s`` directly ("w/o ACA").
+        spatial_attention (bool): False: no ASA, ACA pools the image
+            features (global max pooling: the paper's "w/o ASA").
+        channel_attention (bool): False: eq 5's ``V_s`` directly ("w/o
+            ACA"; without ASA too: global max pooling).
+        aca_pooling (str): ACA's pooling of the attended map: ``'max'``
+            (the paper) or ``'avg'`` (its Table 2 comparison).
+        unknown_state (bool): True: "unknown" is a learned state of its own
+            in both state embeddings; False: the paper's 0 (nothing given
+            then embeds to 0; see ``AttributeStateEmbedding``).
         triplet_loss (dict, optional): ``AttributeTripletLoss``; None: none.
     """
 
@@ -45,6 +52,7 @@ class M2FashionClassifier(ImageClassifier):
                  in_channels: int = 2048, channels: int = 512,
                  spatial_attention: bool = True,
                  channel_attention: bool = True,
+                 aca_pooling: str = 'max', unknown_state: bool = True,
                  triplet_loss: Optional[dict] = dict(
                      type='AttributeTripletLoss'),
                  data_preprocessor: Optional[dict] = None,
@@ -55,9 +63,11 @@ class M2FashionClassifier(ImageClassifier):
         self.num_attributes = num_attributes
         self.reduce = nn.Conv2d(in_channels, channels, 1)
         self.spatial = AttributeSpatialAttention(
-            channels, num_attributes) if spatial_attention else None
+            channels, num_attributes,
+            unknown_state=unknown_state) if spatial_attention else None
         self.channel = AttributeChannelAttention(
-            channels, num_attributes) if channel_attention else None
+            channels, num_attributes, pooling=aca_pooling,
+            unknown_state=unknown_state) if channel_attention else None
         self.fc = nn.Linear(channels, channels)  # eq 9
         self.triplet = MODELS.build(triplet_loss) if triplet_loss else None
 
@@ -78,12 +88,24 @@ class M2FashionClassifier(ImageClassifier):
         states = self.known_states(inputs, data_samples)
         feats = self.reduce(self.backbone(inputs)[-1])
         if self.spatial is not None:
-            pooled, _ = self.spatial(feats, states)
+            feats, _ = self.spatial(feats, states)  # h w alpha I
+        if self.channel is not None:
+            pooled = self.channel(feats, states)  # pools, then gates
+        elif self.spatial is not None:
+            pooled = feats.mean(dim=(2, 3))  # eq 5's V_s
         else:
             pooled = feats.amax(dim=(2, 3))
-        if self.channel is not None:
-            pooled = self.channel(pooled, states)
         return self.fc(pooled)
+
+    def attention(self, inputs: torch.Tensor,
+                  data_samples: Optional[List[DataSample]] = None
+                  ) -> torch.Tensor:
+        """ASA's ``alpha`` (N, h, w) for images and their known states."""
+        if self.spatial is None:
+            raise ValueError('this model has no spatial attention')
+        feats = self.reduce(self.backbone(inputs)[-1])
+        return self.spatial(feats, self.known_states(inputs,
+                                                     data_samples))[1]
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'tensor':

@@ -31,17 +31,28 @@ class M2FashionHead(BaseModule):
     label-mask training hid from the model: eq 12 takes the loss on those;
     without it, on every labelled attribute).
 
+    The attribute loss sums the binary cross-entropy over those attributes
+    (eqs 11 and 12 sum over ``K``) and averages over the batch (as eq 10);
+    ``lambda`` then weighs a sum, so it grows with the attributes hidden.
+
     Args:
         in_channels (int): Width of ``Z``.
         num_classes (int): Categories.
         num_attributes (int): Attributes.
         attribute_loss_weight (float): ``lambda`` of eq 15 (1 in the paper).
+        attribute_reduction (str): ``'sum'``: over the attributes, then the
+            batch mean (eqs 11-12); ``'mean'``: the mean over every
+            (sample, attribute) in the loss.
     """
 
     def __init__(self, in_channels: int, num_classes: int,
                  num_attributes: int, attribute_loss_weight: float = 1.0,
-                 init_cfg=None):
+                 attribute_reduction: str = 'sum', init_cfg=None):
         super().__init__(init_cfg)
+        if attribute_reduction not in ('sum', 'mean'):
+            raise ValueError("attribute_reduction must be 'sum' or 'mean', "
+                             f'got {attribute_reduction!r}')
+        self.attribute_reduction = attribute_reduction
         self.category = nn.Linear(in_channels, num_classes)
         self.attribute = nn.Linear(in_channels, num_attributes)
         self.attribute_loss_weight = attribute_loss_weight
@@ -62,10 +73,12 @@ class M2FashionHead(BaseModule):
         bce = F.binary_cross_entropy_with_logits(
             attr_logits, (states == 1).float(), reduction='none')
         weight = labelled.float()
+        norm = (len(weight) if self.attribute_reduction == 'sum' else
+                weight.sum().clamp(min=1))
         return dict(
             loss_category=F.cross_entropy(cat_logits, labels),
             loss_attribute=self.attribute_loss_weight *
-            (bce * weight).sum() / weight.sum().clamp(min=1))
+            (bce * weight).sum() / norm)
 
     def predict(self, z: torch.Tensor,
                 data_samples: List[DataSample] = None) -> List[DataSample]:
