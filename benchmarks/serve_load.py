@@ -158,7 +158,8 @@ def main():
           f'{platform.node()}, {os.cpu_count()} CPUs, torch '
           f'{torch.__version__} ({torch.get_num_threads()} threads), '
           f'{osp.basename(args.config)} at {size} px, '
-          f'{"checkpoint " + args.checkpoint if args.checkpoint else "random weights"}')
+          + (f'checkpoint {args.checkpoint}' if args.checkpoint
+             else 'random weights'))
     print(f'{args.requests} requests of 1 image from {args.concurrency} '
           f'client threads, {args.repeats} repetitions after a warm-up; '
           'median (min-max) over the repetitions')
@@ -174,7 +175,6 @@ def main():
             todo, batch_size=bs, num_workers=0)) for _ in range(args.repeats)]
         rows.append((f'AttributeInferencer, batch {bs}, in-process', rates,
                      None, ''))
-    del inferencer
 
     for max_batch in (args.max_batch, 1):
         proc, url = start_server(config, checkpoint, max_batch,
