@@ -4,6 +4,7 @@
         --num-train 3000 --num-val 600 --num-test 600 --size 256 --seed 0 \
         [--workers 2] [--deepfashion-c] [--instances]
         [--label-noise 0.05 --noise-seed 0] [--detail-scale photo]
+        [--correlated]
 
 Writes images/{train,val,test}/*.jpg, schema.json, train.csv, val.csv,
 test.csv (held out: val picks checkpoints and calibrates thresholds) and
@@ -16,7 +17,9 @@ JSON, for Attribute Mask R-CNN). --detail-scale photo draws the small details
 (neckline, placket, buttons, cuffs, zip, rips) at real garments' proportions
 (docs/datasets.md; meant with --size 224). --label-noise flips that fraction of
 each attribute's training labels to another allowed value, the truth in
-train_noise.jsonl (datasets/synthfashion/label_noise.py). --if-changed
+train_noise.jsonl (datasets/synthfashion/label_noise.py). --correlated draws
+the attributes from a joint distribution with catalogue-like dependencies
+(datasets/synthfashion/correlated.py, docs/datasets.md). --if-changed
 skips the work when OUT already holds this generation.
 """
 import argparse
@@ -46,6 +49,9 @@ def main():
                         default='synth',
                         help="details' size: synth (large, the default) or "
                         "photo (real garments' proportions)")
+    parser.add_argument('--correlated', action='store_true',
+                        help='attributes that depend on each other '
+                        '(docs/datasets.md)')
     parser.add_argument('--if-changed', action='store_true',
                         help='do nothing if OUT already holds this version '
                         'generated with these arguments')
@@ -55,7 +61,8 @@ def main():
     args = parser.parse_args()
     current = is_current(args.out, args.num_train, args.num_val, args.size,
                          args.seed, args.num_test, args.deepfashion_c,
-                         args.instances, args.detail_scale)
+                         args.instances, args.detail_scale,
+                         args.correlated)
     if args.if_changed and current and noise_is_current(
             args.out, args.label_noise, args.noise_seed):
         print(f'{args.out} is up to date')
@@ -63,7 +70,7 @@ def main():
     start = time.perf_counter()
     generate(args.out, args.num_train, args.num_val, args.size, args.seed,
              args.workers, args.num_test, args.deepfashion_c, args.instances,
-             detail_scale=args.detail_scale)
+             detail_scale=args.detail_scale, correlated=args.correlated)
     apply_label_noise(args.out, args.label_noise, args.noise_seed)
     total = args.num_train + args.num_val + args.num_test
     elapsed = time.perf_counter() - start

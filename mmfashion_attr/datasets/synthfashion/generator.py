@@ -24,6 +24,7 @@ from multiprocessing import Pool
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .correlated import sample_correlated_labels
 from .deepfashion_c import write_deepfashion_c
 from .detail_sizes import DETAIL_SCALES, SYNTH
 from .instances import encode_garments
@@ -284,12 +285,13 @@ SPLIT_IDS = dict(train=0, val=1, test=3)
 
 
 def make_sample(seed, split, index, size, with_box=False,
-                with_garments=False, detail_scale='synth'):
+                with_garments=False, detail_scale='synth', correlated=False):
     """(image JPEG bytes, full truth, labelled subset[, garment box][,
     garments: ``[(truth, visible mask)]``]) of one sample; details drawn at
-    ``detail_scale`` (``'synth'`` or ``'photo'``, ``detail_sizes.py``)."""
+    ``detail_scale`` (``'synth'`` or ``'photo'``, ``detail_sizes.py``);
+    ``correlated``: attributes from ``correlated.py``'s joint distribution."""
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
-    truth = sample_labels(rng)
+    truth = (sample_correlated_labels if correlated else sample_labels)(rng)
     draw_rng = np.random.default_rng([seed, 2, index, len(split)])
     img, box, *garments = render(truth, size, draw_rng, with_box=True,
                                  with_garments=with_garments,
@@ -307,10 +309,10 @@ def make_sample(seed, split, index, size, with_box=False,
 def _write_one(args):
     """Write one image; ``(name, labelled, box, encoded garments or None)``
     (the masks are encoded only for ``instances``)."""
-    out, seed, split, index, size, instances, detail_scale = args
+    out, seed, split, index, size, instances, detail_scale, correlated = args
     data, _, labelled, box, *garments = make_sample(
         seed, split, index, size, with_box=True, with_garments=instances,
-        detail_scale=detail_scale)
+        detail_scale=detail_scale, correlated=correlated)
     name = f'{split}/{index:06d}.jpg'
     with open(osp.join(out, 'images', name), 'wb') as f:
         f.write(data)
@@ -321,12 +323,14 @@ def _write_one(args):
 
 def generation_info(num_train, num_val, size, seed, num_test=0,
                     deepfashion_c=False, instances=False,
-                    detail_scale='synth'):
+                    detail_scale='synth', correlated=False):
     """What ``generate`` records in ``synthfashion.json``."""
     info = dict(version=VERSION, num_train=num_train, num_val=num_val,
                 num_test=num_test, size=size, seed=seed)
     if detail_scale != 'synth':
         info['detail_scale'] = detail_scale
+    if correlated:
+        info['correlated'] = True
     if deepfashion_c:
         info['deepfashion_c'] = True
     if instances:
@@ -335,20 +339,21 @@ def generation_info(num_train, num_val, size, seed, num_test=0,
 
 
 def is_current(out, num_train, num_val, size=256, seed=0, num_test=0,
-               deepfashion_c=False, instances=False, detail_scale='synth'):
+               deepfashion_c=False, instances=False, detail_scale='synth',
+               correlated=False):
     """Whether ``out`` holds a finished generation with these arguments."""
     try:
         with open(osp.join(out, 'synthfashion.json')) as f:
             return json.load(f) == generation_info(
                 num_train, num_val, size, seed, num_test, deepfashion_c,
-                instances, detail_scale)
+                instances, detail_scale, correlated)
     except (OSError, ValueError):
         return False
 
 
 def generate(out, num_train, num_val, size=256, seed=0, workers=1,
              num_test=0, deepfashion_c=False, instances=False,
-             detail_scale='synth'):
+             detail_scale='synth', correlated=False):
     """Write ``images/``, ``schema.json``, ``train.csv``, ``val.csv`` and
     (``num_test > 0``) ``test.csv``: val picks checkpoints and calibrates
     thresholds, test is held out for the reported figures. With
@@ -357,7 +362,8 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
     ``instances``, also ``instances_{split}.json``: every garment's mask,
     category and attributes (``instances.py``). ``detail_scale``:
     ``'photo'`` draws the small details at real garments' proportions
-    (``detail_sizes.py``).
+    (``detail_sizes.py``). ``correlated``: the attributes depend on each
+    other (``correlated.py``, docs/datasets.md).
 
     ``synthfashion.json`` (version and arguments) is written last, so it
     marks a finished generation.
@@ -369,8 +375,8 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         if not num:
             continue
         os.makedirs(osp.join(out, 'images', split), exist_ok=True)
-        jobs = [(out, seed, split, i, size, instances, detail_scale)
-                for i in range(num)]
+        jobs = [(out, seed, split, i, size, instances, detail_scale,
+                 correlated) for i in range(num)]
         if workers > 1:
             with Pool(workers) as pool:
                 rows = pool.map(_write_one, jobs, chunksize=64)
@@ -394,4 +400,5 @@ def generate(out, num_train, num_val, size=256, seed=0, workers=1,
         write_deepfashion_c(out, samples)
     with open(osp.join(out, 'synthfashion.json'), 'w') as f:
         json.dump(generation_info(num_train, num_val, size, seed, num_test,
-                                  deepfashion_c, instances, detail_scale), f)
+                                  deepfashion_c, instances, detail_scale,
+                                  correlated), f)
