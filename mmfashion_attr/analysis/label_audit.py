@@ -172,24 +172,28 @@ def read_scores(scores_file: str, tasks: Sequence[dict],
 
 
 # -- the audit -------------------------------------------------------------
-def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict]):
+def _task_issues(task: dict, cells: List[dict],
+                 scores: Dict[str, dict]) -> Optional[float]:
     """cleanlab on one task's cells: sets score, flagged, suggested; returns
-    cleanlab's estimate of the number of label issues."""
-    from cleanlab.count import num_label_issues
+    cleanlab's estimated share of wrong labels (None where it cannot tell:
+    fewer than 2 labels, or one value only in a single-label task)."""
     classes = task['classes']
     index = {c: i for i, c in enumerate(classes)}
     probs = np.array([[scores[c['image']]['scores'][task['name']][v]
                        for v in classes] for c in cells], dtype=np.float64)
+    several = len(cells) > 1
+    rate = None
     if task['multi_label']:
-        from cleanlab.multilabel_classification import filter as ml_filter
-        from cleanlab.multilabel_classification import get_label_quality_scores
+        from cleanlab.multilabel_classification import (
+            dataset, filter, get_label_quality_scores)
         labels = [[index[v] for v in c['values']] for c in cells]
         quality = get_label_quality_scores(labels, probs)
-        flagged = ml_filter.find_label_issues(labels, probs) \
-            if len(cells) > 1 else np.zeros(len(cells), bool)
-        estimate = num_label_issues(labels, probs, multi_label=True) \
-            if len(cells) > 1 else 0
+        flagged = filter.find_label_issues(labels, probs) if several \
+            else np.zeros(len(cells), bool)
+        if several:
+            rate = 1 - dataset.overall_multilabel_health_score(labels, probs)
     else:
+        from cleanlab.count import num_label_issues
         from cleanlab.filter import find_label_issues
         from cleanlab.rank import get_label_quality_scores
         total = probs.sum(1, keepdims=True)  # per-category masks zero some
@@ -197,15 +201,16 @@ def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict]):
                          1 / len(classes))
         labels = np.array([index[c['values'][0]] for c in cells])
         quality = get_label_quality_scores(labels, probs)
-        flagged = find_label_issues(labels, probs) \
-            if len(cells) > 1 else np.zeros(len(cells), bool)
-        estimate = num_label_issues(labels, probs) if len(cells) > 1 else 0
+        flagged = find_label_issues(labels, probs) if several \
+            else np.zeros(len(cells), bool)
+        if several and len(set(labels.tolist())) > 1:
+            rate = num_label_issues(labels, probs) / len(cells)
     for cell, q, f in zip(cells, quality, flagged):
         cell.update(kind='label', reason=None, score=float(1 - q),
                     flagged=bool(f),
                     suggested=[p['value'] for p in scores[cell['image']]
                                ['attributes'].get(task['name'], [])])
-    return int(estimate)
+    return rate
 
 
 def audit(labels: List[dict], findings: List[dict],
@@ -219,7 +224,7 @@ def audit(labels: List[dict], findings: List[dict],
         name = task['name']
         mine = [c for c in labels if c['attribute'] == name]
         cells = [c for c in mine if c['image'] in scores]
-        estimate = _task_issues(task, cells, scores) if cells else 0
+        rate = _task_issues(task, cells, scores) if cells else None
         schema_found = Counter(f['kind'] for f in findings
                                if f['attribute'] == name)
         audited += cells
@@ -228,8 +233,7 @@ def audit(labels: List[dict], findings: List[dict],
             labels=len(mine) + sum(schema_found.values()),
             checked=len(cells), not_scored=len(mine) - len(cells),
             flagged=sum(c['flagged'] for c in cells),
-            estimated_noise_rate=round(estimate / len(cells), 4)
-            if cells else None,
+            estimated_noise_rate=None if rate is None else round(rate, 4),
             schema_errors=schema_found['schema'],
             unknown_values=schema_found['unknown_value'])
         if len(mine) > len(cells):
