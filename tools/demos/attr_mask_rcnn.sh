@@ -28,7 +28,8 @@ say "testing on the held-out test split; results file $WORK/test.attr.json"
 
 say "the same results file scored by the stand-alone evaluator"
 "$PY" tools/analysis_tools/eval_fashionpedia.py "$DATA/instances_test.json" \
-  "$WORK/test.attr.json" --out-json "$WORK/test_summary.json"
+  "$WORK/test.attr.json" --attr-categories all \
+  --out-json "$WORK/test_summary.json"
 
 say "round trip: test split -> Kaggle iMaterialist-2020 CSV -> COCO JSON"
 KAGGLE="$(realpath -m "$WORK/imaterialist_test")"
