@@ -6,7 +6,7 @@ ranking (several draws: mean, sample std) and the naive method, a model
 trained on all the noisy training data scoring its own training images.
 
     python benchmarks/label_audit.py [--config configs/label_audit/...py]
-        [--folds 3] [--num-train 1500] [--num-val 200] [--size 96]
+        [--folds 3] [--num-train 1200] [--num-val 200] [--size 64]
         [--noise 0.05] [--noise-seed 0] [--random-draws 20]
         [--work-dir work_dirs/label_audit_bench] [--cfg-options ...]
         [--results benchmarks/results/label_audit.jsonl]
@@ -43,9 +43,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default=CONFIG)
     parser.add_argument('--folds', type=int, default=3)
-    parser.add_argument('--num-train', type=int, default=1500)
+    parser.add_argument('--num-train', type=int, default=1200)
     parser.add_argument('--num-val', type=int, default=200)
-    parser.add_argument('--size', type=int, default=96)
+    parser.add_argument('--size', type=int, default=64)
     parser.add_argument('--noise', type=float, default=0.05)
     parser.add_argument('--noise-seed', type=int, default=0)
     parser.add_argument('--random-draws', type=int, default=20)
