@@ -16,7 +16,8 @@ from tests.helpers.run_tool import run
 
 CONFIGS = ['m2fashion_r50_deepfashion_c.py',
            'm2fashion_r50_deepfashion_c_wo_asa.py',
-           'm2fashion_r50_deepfashion_c_wo_aca.py']
+           'm2fashion_r50_deepfashion_c_wo_aca.py',
+           'm2fashion_r50_deepfashion_c_aca_avg.py']
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -27,9 +28,32 @@ def test_paper_configs_build(name):
     model = MODELS.build(cfg.model).eval()  # no weights are loaded here
     assert (model.spatial is None) == name.endswith('wo_asa.py')
     assert (model.channel is None) == name.endswith('wo_aca.py')
+    if model.channel is not None:
+        assert model.channel.pooling == (
+            'avg' if name.endswith('aca_avg.py') else 'max')
     with torch.no_grad():
         cat, attr = model(torch.randn(1, 3, 224, 224))
     assert cat.shape == (1, 50) and attr.shape == (1, 1000)
+
+
+@pytest.mark.parametrize('data', ['', '_correlated'])
+@pytest.mark.parametrize('variant', ['', '_wo_asa', '_wo_aca', '_aca_avg'])
+def test_cpu_variants(data, variant):
+    """The CPU variants: the ablations and ACA's pooling on the default
+    and the correlated SynthFashion export."""
+    cfg = Config.fromfile(osp.join(
+        ROOT, 'configs', 'm2fashion',
+        f'm2fashion_r18_synthfashion{data}{variant}.py'))
+    root = 'data/synthfashion_deepfashion_c' + data + '/'
+    for split in ('train', 'val', 'test'):
+        assert cfg[f'{split}_dataloader'].dataset.data_root == root
+    model = MODELS.build(cfg.model)
+    assert (model.spatial is None) == (variant == '_wo_asa')
+    assert (model.channel is None) == (variant == '_wo_aca')
+    if model.channel is not None:
+        assert model.channel.pooling == (
+            'avg' if variant == '_aca_avg' else 'max')
+    assert model.spatial is None or model.spatial.embed.unknown_state
 
 
 def test_cpu_variant_trains_and_tests(tmp_path):
