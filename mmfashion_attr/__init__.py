@@ -5,7 +5,8 @@ mmpretrain's registries (usable from any config through
 ``custom_imports = dict(imports=['mmfashion_attr'])``), and lets mmengine load
 its own checkpoints under torch >= 2.6 (see ``utils/checkpoint_loading.py``).
 """
-from . import datasets, engine, evaluation, models  # noqa: F401  registers
+from . import (datasets, engine, evaluation, models,  # noqa: F401  registers
+               visualization)
 from .utils import register_checkpoint_loaders
 from .version import __version__
 

@@ -93,11 +93,16 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         # The visualization hook saves/shows images with their predictions.
-        cfg.default_hooks.visualization.enable = True
-        cfg.default_hooks.visualization.show = args.show
-        cfg.default_hooks.visualization.wait_time = args.wait_time
-        cfg.default_hooks.visualization.out_dir = args.show_dir
-        cfg.default_hooks.visualization.interval = args.interval
+        vis = cfg.default_hooks.visualization
+        if vis.get('type', '').endswith('DetVisualizationHook'):
+            # mmdet's hook: draw / test_out_dir (under work_dir/timestamp
+            # unless absolute), as mmdet's tools/test.py sets them
+            vis.draw, vis.test_out_dir = True, args.show_dir
+        else:
+            vis.enable, vis.out_dir = True, args.show_dir
+        vis.show = args.show
+        vis.wait_time = args.wait_time
+        vis.interval = args.interval
     if args.tta:
         if 'tta_model' not in cfg:
             # averaged scores, pred_label re-derived from them

@@ -53,3 +53,5 @@ val_evaluator = dict(_delete_=True, type='FashionpediaMetric',
                      ann_file=data_root + 'instances_attributes_val2020.json',
                      attr_thr=0.5)
 test_evaluator = val_evaluator
+# tools/test.py --show-dir, DetInferencer: each garment's top attributes too
+visualizer = dict(type='AttributeDetLocalVisualizer', attr_thr=0.5)

@@ -23,3 +23,4 @@ param_scheduler = [dict(type='LinearLR', start_factor=0.001, by_epoch=False,
 model = dict(test_cfg=dict(rcnn=dict(score_thr=0.3)))
 val_evaluator = dict(attr_thr=0.4)
 test_evaluator = val_evaluator
+visualizer = dict(attr_thr=0.4)

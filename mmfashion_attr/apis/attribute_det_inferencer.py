@@ -1,0 +1,50 @@
+"""mmdet's ``DetInferencer`` that keeps each garment's attributes.
+
+Own subclass: mmdet's ``pred2dict`` keeps labels, scores, boxes and masks
+and drops ``pred_instances.attr_scores``.
+"""
+from typing import Dict
+
+import numpy as np
+from mmdet.apis import DetInferencer
+from mmdet.structures import DetDataSample
+from mmengine.registry import INFERENCERS
+
+from ..utils.checkpoint_loading import trusted_checkpoints
+
+
+@INFERENCERS.register_module()
+class AttributeDetInferencer(DetInferencer):
+    """``DetInferencer`` for Attribute Mask R-CNN: each prediction dict also
+    has ``attr_scores`` (per detection, one score per attribute, in
+    ``dataset_meta['attributes']``' order) and ``attributes`` (per
+    detection, the names scoring at least ``attr_thr``, best first).
+
+    Args:
+        attr_thr (float): Attribute score from which a name is listed.
+            Default: 0.5.
+        *args, **kwargs: ``DetInferencer``'s (model, weights, device...).
+    """
+
+    def __init__(self, *args, attr_thr: float = 0.5, **kwargs):
+        self.attr_thr = attr_thr
+        with trusted_checkpoints():  # a full training checkpoint
+            super().__init__(*args, **kwargs)
+        if 'attributes' not in self.model.dataset_meta:
+            raise ValueError('the checkpoint carries no attribute names '
+                             '(dataset_meta["attributes"]): train it with '
+                             'this plugin')
+
+    def pred2dict(self, data_sample: DetDataSample,
+                  pred_out_dir: str = '') -> Dict:
+        result = super().pred2dict(data_sample, pred_out_dir)
+        pred = data_sample.get('pred_instances')
+        if pred is None or 'attr_scores' not in pred:
+            return result
+        scores = pred.attr_scores.cpu().numpy()
+        names = self.model.dataset_meta['attributes']
+        result['attr_scores'] = scores.round(4).tolist()
+        result['attributes'] = [
+            [names[i] for i in np.argsort(-row, kind='stable')
+             if row[i] >= self.attr_thr] for row in scores]
+        return result

@@ -1,0 +1,3 @@
+from .attribute_det_visualizer import AttributeDetLocalVisualizer
+
+__all__ = ['AttributeDetLocalVisualizer']
