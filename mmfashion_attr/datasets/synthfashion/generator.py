@@ -334,7 +334,8 @@ def generation_info(num_train, num_val, size, seed, num_test=0,
     if deepfashion_c:
         info['deepfashion_c'] = True
     if instances:
-        info['instances'] = True
+        # 2: category and attribute ids with gaps, not the indices
+        info['instances'] = 2
     return info
 
 
