@@ -172,44 +172,54 @@ def read_scores(scores_file: str, tasks: Sequence[dict],
 
 
 # -- the audit -------------------------------------------------------------
-def _task_issues(task: dict, cells: List[dict],
-                 scores: Dict[str, dict]) -> Optional[float]:
+def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict],
+                 allowed: Dict[str, Dict[str, set]]) -> Optional[float]:
     """cleanlab on one task's cells: sets score, flagged, suggested; returns
     cleanlab's estimated share of wrong labels (None where it cannot tell:
-    fewer than 2 labels, or one value only in a single-label task)."""
+    fewer than 2 labels, or one value only in a single-label task).
+    Attribute scores are first restricted to the values the seller's
+    category allows (``allowed``: category -> attribute -> values), so
+    the model's category guess does not decide them."""
     classes = task['classes']
     index = {c: i for i, c in enumerate(classes)}
     probs = np.array([[scores[c['image']]['scores'][task['name']][v]
                        for v in classes] for c in cells], dtype=np.float64)
+    keep = np.array([[c['category'] not in allowed or v in allowed[
+        c['category']].get(task['name'], classes) for v in classes]
+        for c in cells])
+    probs = probs * keep
     several = len(cells) > 1
     rate = None
     if task['multi_label']:
-        from cleanlab.multilabel_classification import (
-            dataset, filter, get_label_quality_scores)
+        from cleanlab.multilabel_classification import dataset
+        from cleanlab.multilabel_classification import filter as ml_filter
+        from cleanlab.multilabel_classification import get_label_quality_scores
         labels = [[index[v] for v in c['values']] for c in cells]
         quality = get_label_quality_scores(labels, probs)
-        flagged = filter.find_label_issues(labels, probs) if several \
+        flagged = ml_filter.find_label_issues(labels, probs) if several \
             else np.zeros(len(cells), bool)
         if several:
             rate = 1 - dataset.overall_multilabel_health_score(labels, probs)
+        chosen = [[v for v in (p['value'] for p in scores[c['image']]
+                               ['attributes'].get(task['name'], []))
+                   if k[index[v]]] for c, k in zip(cells, keep)]
     else:
         from cleanlab.count import num_label_issues
         from cleanlab.filter import find_label_issues
         from cleanlab.rank import get_label_quality_scores
-        total = probs.sum(1, keepdims=True)  # per-category masks zero some
+        total = probs.sum(1, keepdims=True)
         probs = np.where(total > 0, probs / np.maximum(total, 1e-12),
-                         1 / len(classes))
+                         keep / keep.sum(1, keepdims=True))
         labels = np.array([index[c['values'][0]] for c in cells])
         quality = get_label_quality_scores(labels, probs)
         flagged = find_label_issues(labels, probs) if several \
             else np.zeros(len(cells), bool)
         if several and len(set(labels.tolist())) > 1:
             rate = num_label_issues(labels, probs) / len(cells)
-    for cell, q, f in zip(cells, quality, flagged):
+        chosen = [[classes[int(np.argmax(p))]] for p in probs]
+    for cell, q, f, suggested in zip(cells, quality, flagged, chosen):
         cell.update(kind='label', reason=None, score=float(1 - q),
-                    flagged=bool(f),
-                    suggested=[p['value'] for p in scores[cell['image']]
-                               ['attributes'].get(task['name'], [])])
+                    flagged=bool(f), suggested=suggested)
     return rate
 
 
@@ -220,11 +230,14 @@ def audit(labels: List[dict], findings: List[dict],
     ``flagged``, ``suggested`` and ``rank`` (1: most likely wrong, over all
     attributes), best first; and the per-attribute summary."""
     summary, audited = {}, []
+    allowed = {c: schema.allowed_values(c) for c in schema.categories}
     for task in schema.tasks:
         name = task['name']
         mine = [c for c in labels if c['attribute'] == name]
         cells = [c for c in mine if c['image'] in scores]
-        rate = _task_issues(task, cells, scores) if cells else None
+        rate = _task_issues(task, cells, scores,
+                            {} if name == schema.category_task else allowed) \
+            if cells else None
         schema_found = Counter(f['kind'] for f in findings
                                if f['attribute'] == name)
         audited += cells

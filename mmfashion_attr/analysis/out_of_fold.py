@@ -10,6 +10,7 @@ Work folder layout::
     DIR/fold_<k>/config.py      the fold's merged config (indices included)
     DIR/fold_<k>/train_done.json  training finished: checkpoint, seconds
     DIR/fold_<k>/scores/        infer_catalog's part-*.jsonl of the fold
+                                (no per-category value masks)
     DIR/fold_<k>/done.json      scoring finished: counts
     DIR/oof_scores.jsonl        every image's held-out scores (one line each,
                                 infer_catalog's format)
@@ -160,10 +161,18 @@ def score_images(cfg: Config, checkpoint: str, paths: Sequence[str],
                  out_dir: str, batch_size: int = 32,
                  num_workers: int = 2) -> dict:
     """``tools/infer_catalog.py``'s scores of ``paths`` by ``checkpoint``
-    into ``out_dir`` (resumable); its counts."""
+    into ``out_dir`` (resumable); its counts. The head's per-category value
+    masks are off: masked by the *predicted* category, a wrong category
+    guess would zero the seller's attribute value; the audit masks by the
+    seller's category instead."""
     import torch
 
     from ..apis import AttributeInferencer
+    cfg = copy.deepcopy(cfg)
+    head = cfg.model.get('head', {})
+    if head.get('value_masks'):
+        head.update(value_masks=False, mask_loss=False,
+                    mask_with_gt_category=False)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     inferencer = AttributeInferencer(cfg, checkpoint, device=device)
     return infer_catalog(inferencer, paths, out_dir, batch_size=batch_size,

@@ -200,3 +200,23 @@ def test_outputs_carry_the_rows(tmp_path):
     assert '(unreadable)' in text  # im02.jpg has no file
     assert '<option>pattern</option>' in text and 'data-score=' in text
     assert osp.getsize(page) < 50_000
+
+
+def test_attributes_are_judged_within_the_sellers_category(tmp_path):
+    """Unmasked scores that favour 'zip' everywhere: for a shirt (zip not
+    allowed) the seller's 'button' is the only choice, so it is not
+    suspect; for jeans it is."""
+    ann, schema, scores = write_case(tmp_path)
+    lines = [json.loads(x) for x in open(scores)]
+    for line in lines:
+        line['scores']['closure'] = dict(button=0.05, zip=0.95)
+        line['attributes']['closure'] = [dict(value='zip', score=0.95)]
+    with open(scores, 'w') as f:
+        f.writelines(json.dumps(x) + '\n' for x in lines)
+    rows, _ = audit_catalogue(ann, schema, scores, str(tmp_path))
+    closure = {r['image']: r for r in rows if r['attribute'] == 'closure'}
+    shirt, jeans = closure['im02.jpg'], closure['im01.jpg']
+    assert shirt['score'] == pytest.approx(0) and not shirt['flagged']
+    assert shirt['suggested'] == ['button']
+    assert jeans['score'] == pytest.approx(0.95)
+    assert jeans['suggested'] == ['zip']
