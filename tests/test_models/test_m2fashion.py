@@ -9,9 +9,9 @@ from mmpretrain.structures import DataSample
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.datasets.transforms import MaskAttributeStates
+from mmfashion_attr.models.heads.m2fashion_head import M2FashionHead
 from mmfashion_attr.models.layers.attribute_channel_attention import \
     AttributeChannelAttention
-from mmfashion_attr.models.heads.m2fashion_head import M2FashionHead
 from mmfashion_attr.models.layers.attribute_spatial_attention import \
     AttributeSpatialAttention
 from mmfashion_attr.models.layers.attribute_state_embedding import \
