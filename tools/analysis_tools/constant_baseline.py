@@ -2,12 +2,20 @@
 optionally beside a model's (predictions from `tools/test.py --out`).
 
     python tools/analysis_tools/constant_baseline.py CONFIG [--preds preds.pkl]
-        [--thresholds thresholds.json]
+        [--thresholds thresholds.json] [--results RUNS.jsonl]
+        [--train-seconds S]
+    python tools/analysis_tools/constant_baseline.py --from-results RUNS.jsonl
+        [--out table.md]
 
 Scores the config's test split (test.csv, or its fallback), with the
-thresholds of its test_evaluator unless --thresholds is given.
+thresholds of its test_evaluator unless --thresholds is given. --results
+keeps the run's record (both F1 columns, the config's seed, the training
+time given by --train-seconds; run_records); --from-results prints the
+Markdown table of every record in the file (one model F1 column per
+config), with no data or model.
 """
 import argparse
+import os.path as osp
 
 import mmengine
 import numpy as np
@@ -20,6 +28,7 @@ from mmfashion_attr.analysis.constant_baseline import most_frequent_scores
 from mmfashion_attr.analysis.threshold_calibration import stack_predictions
 from mmfashion_attr.evaluation.thresholds import (evaluator_thresholds,
                                                   load_thresholds)
+from mmfashion_attr.utils import run_records
 
 
 def labels(dataset_cfg):
@@ -38,13 +47,71 @@ def evaluate(meta, scores, gts, masks, thresholds):
     return metric.evaluate(len(scores))
 
 
+def per_task(meta, const, model) -> list:
+    """``[(attribute, support, constant F1, model F1 or None)]``, then the
+    mean (support None)."""
+    rows = []
+    for task in meta['tasks'] + [dict(name='mean')]:
+        name = task['name']
+        key = 'attr/mean_f1_micro' if name == 'mean' else \
+            f'attr/{name}/f1_micro'
+        if key not in const:
+            continue
+        support = None if name == 'mean' else const[f'attr/{name}/support']
+        rows.append((name, support, const[key],
+                     model[key] if model else None))
+    return rows
+
+
+def markdown(records: list) -> str:
+    """Attributes x (support, constant F1, each record's model F1), then
+    the training time; one column per record."""
+    names = [osp.splitext(osp.basename(r['config']))[0] for r in records]
+    first = records[0]['metrics']['rows']
+    for rec in records[1:]:
+        if [r[:3] for r in rec['metrics']['rows']] != \
+                [r[:3] for r in first]:
+            raise ValueError(f'{rec["config"]}: another test split or '
+                             'training labels than the first record')
+    lines = ['| attribute | support | constant F1 | ' +
+             ' | '.join(f'{n} F1' for n in names) + ' |',
+             '| --- | --- | --- |' + ' --- |' * len(names)]
+    for i, (name, support, const, _) in enumerate(first):
+        cells = [f'{rec["metrics"]["rows"][i][3]:.4f}' for rec in records]
+        label = f'**{name}**' if support is None else name
+        lines.append(f'| {label} | {support or ""} | {const:.4f} | ' +
+                     ' | '.join(cells) + ' |')
+    lines.append('| training time (s) | | | ' + ' | '.join(
+        f'{rec["train_seconds"]:.0f}' if rec['train_seconds'] else '-'
+        for rec in records) + ' |')
+    return '\n'.join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', nargs='?')
     parser.add_argument('--preds', help='pickle from tools/test.py --out')
     parser.add_argument('--thresholds',
                         help='a float, or a file from calibrate_thresholds.py')
+    parser.add_argument('--results', metavar='RUNS.jsonl',
+                        help='keep this run (with --preds) in this file')
+    parser.add_argument('--train-seconds', type=float,
+                        help="the model's training time, for --results")
+    parser.add_argument('--from-results', metavar='RUNS.jsonl',
+                        help='only print the table of these records')
+    parser.add_argument('--out', help='write the Markdown table here')
     args = parser.parse_args()
+    if args.from_results:
+        table = markdown(run_records.load(args.from_results))
+        print(table)
+        if args.out:
+            with open(args.out, 'w') as f:
+                f.write(table + '\n')
+        return
+    if not args.config:
+        parser.error('CONFIG (or --from-results)')
+    if args.results and not args.preds:
+        parser.error('--results needs --preds (a model to record)')
     cfg = Config.fromfile(args.config)
     thresholds = evaluator_thresholds(cfg.get('test_evaluator'))
     if args.thresholds:
@@ -58,19 +125,21 @@ def main():
     if args.preds:
         scores, pgts, pmasks = stack_predictions(mmengine.load(args.preds))
         model = evaluate(meta, scores, pgts, pmasks, thresholds)
+    rows = per_task(meta, const, model)
     header = f'{"attribute":<16} {"support":>7} {"constant F1":>11}'
     print(header + (f' {"model F1":>9} {"gain":>7}' if model else ''))
-    for task in meta['tasks'] + [dict(name='mean')]:
-        name = task['name']
-        key = 'attr/mean_f1_micro' if name == 'mean' else \
-            f'attr/{name}/f1_micro'
-        if key not in const:
-            continue
-        support = '' if name == 'mean' else const[f'attr/{name}/support']
-        line = f'{name:<16} {support:>7} {const[key]:>11.4f}'
+    for name, support, c, m in rows:
+        line = f'{name:<16} {support or "":>7} {c:>11.4f}'
         if model:
-            line += f' {model[key]:>9.4f} {model[key] - const[key]:>+7.4f}'
+            line += f' {m:>9.4f} {m - c:>+7.4f}'
         print(line)
+    if args.results:
+        run_records.save(args.results, run_records.record(
+            args.config, dict(rows=rows), seed=cfg.get(
+                'randomness', {}).get('seed'),
+            train_seconds=args.train_seconds,
+            thresholds=args.thresholds or 'test_evaluator'))
+        print(f'record kept in {args.results}')
 
 
 if __name__ == '__main__':
