@@ -17,7 +17,9 @@ examined, precision and recall are the same number) and cleanlab's flagged
 set's precision and recall. Resumable: trained folds and scores in
 --work-dir are reused. The machine's load average (os.getloadavg) is
 recorded at the start and end: other work on the cores slows training, not
-the figures.
+the figures. On a loaded machine run it with OMP_NUM_THREADS=1 (a 2-core
+machine at load 12: ~0.25 s per 16-image 64 px iteration with one thread,
+5-10 s with the default two, which spin against the other processes).
 """
 import argparse
 import json
@@ -109,9 +111,10 @@ def in_sample_scores(cfg, work_dir: str, log=print) -> tuple:
     """The naive baseline's scores file and training seconds: a model
     trained on every (noisy) training row scoring its own training images
     (resumable)."""
-    from mmfashion_attr.analysis.out_of_fold import (
-        TRAIN_DONE, build_train_dataset, fold_config, score_images,
-        train_fold)
+    from mmfashion_attr.analysis.out_of_fold import (TRAIN_DONE,
+                                                     build_train_dataset,
+                                                     fold_config, score_images,
+                                                     train_fold)
     from mmfashion_attr.apis.catalog_inference import image_key, read_done
     dataset = build_train_dataset(cfg)
     paths = [dataset._img_path(dataset.table.image(i))
@@ -135,6 +138,8 @@ def in_sample_scores(cfg, work_dir: str, log=print) -> tuple:
 
 
 def run(args) -> dict:
+    import torch
+
     from mmfashion_attr.analysis.label_audit import audit_catalogue
     from mmfashion_attr.analysis.out_of_fold import cross_val_scores
     from mmfashion_attr.datasets.synthfashion import generate, is_current
@@ -152,7 +157,9 @@ def run(args) -> dict:
         apply_label_noise(data, args.noise, args.noise_seed)
     truth = {(f['image'], f['attribute'])
              for f in read_noise_truth(osp.join(data, TRUTH))}
-    work = osp.join(args.work_dir, f'noise{args.noise}_seed{args.noise_seed}')
+    name = osp.splitext(osp.basename(args.config))[0]
+    work = osp.join(args.work_dir,
+                    f'{name}_noise{args.noise}_seed{args.noise_seed}')
     oof = cross_val_scores(cfg, osp.join(work, 'oof'), args.folds)
     naive, naive_seconds = in_sample_scores(cfg, osp.join(work, 'in_sample'))
     ann = osp.join(data, spec.ann_file)
@@ -175,6 +182,7 @@ def run(args) -> dict:
                        fold_train_seconds=fold_seconds,
                        in_sample_train_seconds=naive_seconds,
                        total_seconds=round(time.time() - start, 1),
+                       torch_threads=torch.get_num_threads(),
                        loadavg_start=list(load_start),
                        loadavg_end=list(os.getloadavg())))
 

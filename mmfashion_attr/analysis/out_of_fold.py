@@ -20,6 +20,7 @@ exist is not touched; a killed training resumes from its last checkpoint;
 a killed scoring predicts only the images not yet written).
 """
 import copy
+import hashlib
 import json
 import os
 import os.path as osp
@@ -87,12 +88,16 @@ def stratified_folds(strata: Sequence[str], k: int,
             splitter.split(np.zeros(len(strata)), list(strata))]
 
 
-def load_or_make_split(work_dir: str, dataset, k: int, seed: int) -> dict:
+def load_or_make_split(work_dir: str, dataset, k: int, seed: int,
+                       config_text: str = '') -> dict:
     """``folds.json`` of ``work_dir``: made on the first run; a rerun
-    checks that the data, ``k`` and ``seed`` still give the same split."""
+    checks that the data, ``k``, ``seed`` and the config (``config_text``,
+    hashed: finished folds are reused only for the same config) still
+    give the same split."""
     images = [dataset.table.image(i) for i in range(len(dataset))]
     folds = stratified_folds(row_categories(dataset), k, seed)
     split = dict(k=k, seed=seed, rows=len(images),
+                 config_sha1=hashlib.sha1(config_text.encode()).hexdigest(),
                  folds=[[images[i] for i in f] for f in folds])
     path = osp.join(work_dir, SPLIT)
     if osp.exists(path):
@@ -100,8 +105,8 @@ def load_or_make_split(work_dir: str, dataset, k: int, seed: int) -> dict:
             old = json.load(f)
         if old != split:
             raise ValueError(
-                f'{path}: another split (other data, --folds or --seed); '
-                'use a new --work-dir')
+                f'{path}: another split or config (other data, config, '
+                '--cfg-options, --folds or --seed); use a new --work-dir')
     else:
         os.makedirs(work_dir, exist_ok=True)
         with open(path, 'w') as f:
@@ -187,7 +192,7 @@ def cross_val_scores(cfg: Config, work_dir: str, k: int, seed: int = 0,
     training seconds, images scored, unreadable; skipped folds say so)."""
     work_dir = osp.abspath(work_dir)
     dataset = build_train_dataset(cfg)
-    split = load_or_make_split(work_dir, dataset, k, seed)
+    split = load_or_make_split(work_dir, dataset, k, seed, cfg.pretty_text)
     paths = [dataset._img_path(dataset.table.image(i))
              for i in range(len(dataset))]
     report = dict(k=k, seed=seed, rows=len(paths), folds=[])

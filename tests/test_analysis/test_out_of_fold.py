@@ -55,6 +55,8 @@ def test_split_follows_categories_and_is_checked_on_rerun(tiny):
     assert 'indices' not in cfg.train_dataloader.dataset  # a copy
     with pytest.raises(ValueError, match='another split'):
         oof.load_or_make_split(str(tmp / 'w'), dataset, 2, seed=5)
+    with pytest.raises(ValueError, match='another split or config'):
+        oof.load_or_make_split(str(tmp / 'w'), dataset, 2, 0, 'lr=1')
     cfg.train_dataloader.dataset.indices = [0, 1]
     with pytest.raises(ValueError, match='already has `indices`'):
         oof.build_train_dataset(cfg)
