@@ -2,10 +2,12 @@
 # Mask R-CNN R-50-FPN (ImageNet backbone, 1x schedule) with an attribute
 # branch (FC 1024 + ReLU, one sigmoid per attribute, focal loss, garments
 # without attributes left out of it) on Fashionpedia / iMaterialist-2020:
-# 46 classes, 294 attributes, 1333x800 input, attribute and class-score
-# thresholds 0.5. Data: data/fashionpedia/ as distributed (train/, test/,
-# instances_attributes_{train,val}2020.json), or iMaterialist-2020 converted
-# by tools/dataset_converters/imaterialist2020_to_coco.py.
+# 46 classes, 294 attributes, 1333x800 input, attribute threshold 0.5;
+# detections as mmdet's test_cfg returns them (class score >= 0.05, 100
+# per image), all of which the metric scores. Data: data/fashionpedia/ as
+# distributed (train/, test/, instances_attributes_{train,val}2020.json),
+# or iMaterialist-2020 converted by
+# tools/dataset_converters/imaterialist2020_to_coco.py.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 custom_imports = dict(imports=['mmfashion_attr'], allow_failed_imports=False)
 
