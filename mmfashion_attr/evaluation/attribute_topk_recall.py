@@ -53,14 +53,19 @@ class AttributeTopKRecall(BaseMetric):
         mmfashion (bool): Also report open-mmlab/mmfashion's figure (mean of
             the 50 best per-attribute recalls), as ``mmfashion_top50@k``,
             to compare with its model zoo; it is not the protocol's.
+        skip_types (Sequence[int]): Attribute types neither ranked nor
+            counted though not given, so that a run with nothing given is
+            measured on the same attributes as one given those types.
     """
     default_prefix = 'attr'
 
     def __init__(self, topk: Sequence[int] = (3, 5), mmfashion: bool = False,
-                 collect_device: str = 'cpu', prefix=None):
+                 skip_types: Sequence[int] = (), collect_device: str = 'cpu',
+                 prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.topk = tuple(topk)
         self.mmfashion = mmfashion
+        self.skip_types = tuple(skip_types)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -69,9 +74,13 @@ class AttributeTopKRecall(BaseMetric):
                 score = score.detach().cpu().numpy()
             score = np.array(score, np.float32)
             positive = np.asarray(sample['attr_states']) == 1
+            given = np.zeros(score.shape, bool)
             if 'known_states' in sample:
                 given = np.asarray(sample['known_states']) != 0
-                score[given], positive = -np.inf, positive & ~given
+            if self.skip_types:
+                given |= np.isin(self.dataset_meta['attribute_types'],
+                                 self.skip_types)
+            score[given], positive = -np.inf, positive & ~given
             self.results.append((score, positive))
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:

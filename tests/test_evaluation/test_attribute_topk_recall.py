@@ -71,3 +71,15 @@ def test_given_attributes_are_not_ranked():
                                attr_states=states[0],
                                known_states=np.array([1, 0, 0, 0]))])
     assert metric.evaluate(1)['attr/recall@1'] == pytest.approx(0.0)
+
+
+def test_skipped_types_are_measured_as_if_given():
+    scores = np.array([[0.9, 0.8, 0.1, 0.7]])
+    states = np.array([[1, -1, 0, 1]])
+    # texture (type 1) skipped: attributes 0 and 1 leave ranking and count,
+    # the top 1 is then attribute 3 (positive): 1 of 1
+    skipped = evaluate(scores, states, topk=(1, ), skip_types=[1])
+    assert skipped['attr/recall@1'] == pytest.approx(100.0)
+    assert 'attr/texture_recall@1' not in skipped
+    assert evaluate(scores, states, topk=(1, ))['attr/recall@1'] == \
+        pytest.approx(50.0)
