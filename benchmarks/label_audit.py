@@ -11,6 +11,7 @@ trained on all the noisy training data scoring its own training images.
         [--work-dir work_dirs/label_audit_bench] [--cfg-options ...]
         [--results benchmarks/results/label_audit.jsonl]
     python benchmarks/label_audit.py --from-results FILE [--out FILE.md]
+        [--overall-only]
 
 Per attribute and overall: precision@N (N = injected errors; with N
 examined, precision and recall are the same number) and cleanlab's flagged
@@ -58,6 +59,8 @@ def parse_args():
     parser.add_argument('--from-results', default=None,
                         help='print the table of a results file, no run')
     parser.add_argument('--out', default=None, help='also write it here')
+    parser.add_argument('--overall-only', action='store_true',
+                        help='the table without the per-attribute rows')
     return parser.parse_args()
 
 
@@ -197,12 +200,13 @@ def _mean_std(values: List[float]) -> str:
     return f'{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}'
 
 
-def table(records: List[dict]) -> str:
+def table(records: List[dict], overall_only: bool = False) -> str:
     """Markdown: per attribute, the three methods' precision@N (mean ± sample
     std over the records when there are several), the flagged set's
     precision / recall, and how the runs were made."""
     first = records[0]['metrics']
-    names = [n for n in first['oof'] if n != 'overall'] + ['overall']
+    names = [n for n in first['oof'] if n != 'overall' and
+             not overall_only] + ['overall']
     lines = [
         '| attribute | labels | injected errors | out-of-fold P@N | '
         'flagged (precision / recall) | in-sample P@N | random P@N |',
@@ -233,7 +237,9 @@ def table(records: List[dict]) -> str:
             f'{b["size"]} px, {b["noise"]:.0%} of each attribute\'s labels '
             f'flipped, K={b["folds"]} folds, {r["config"]}, '
             f'{r["date"][:10]}, commit {r["commit"]}, {r["machine"]}, '
-            f'{b["total_seconds"] / 60:.0f} min, load average '
+            f'training {(r.get("train_seconds") or 0) / 60:.0f} min (folds '
+            f'and in-sample model), this run {b["total_seconds"] / 60:.0f} '
+            'min (finished steps of earlier runs reused), load average '
             f'{b["loadavg_start"][0]:.1f} at the start, '
             f'{b["loadavg_end"][0]:.1f} at the end')
     lines += ['', f'n = {len(records)} run(s) (one training per fold and '
@@ -250,7 +256,7 @@ def main():
         if args.results:
             run_records.save(args.results, rec)
         records = [rec]
-    text = table(records)
+    text = table(records, args.overall_only)
     print(text, end='')
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:
