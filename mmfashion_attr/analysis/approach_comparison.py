@@ -6,6 +6,8 @@ costs added.
 """
 from typing import Dict, List
 
+import numpy as np
+
 APPROACHES = ('progressive', 'per_attribute', 'multi_label')
 
 
@@ -31,8 +33,9 @@ def combine_models(models: List[dict]) -> dict:
             raise ValueError(f'tasks {sorted(again)} come from two models')
         tasks.update(model['tasks'])
     out = dict(tasks=tasks, models=len(models))
-    for key in ('train_seconds', 'params', 'bytes', 'latency_ms'):
-        out[key] = sum(m[key] for m in models)
+    for key in ('train_seconds', 'params', 'bytes', 'latency_ms',
+                'image_passes'):
+        out[key] = sum(m.get(key, 0) for m in models)
     return out
 
 
@@ -41,36 +44,60 @@ def mean_f1(approach: dict) -> float:
     return sum(values) / len(values)
 
 
-def markdown_table(article: str, approaches: Dict[str, dict]) -> str:
-    """One article group: attributes x approaches (``accuracy / F1``), then
-    mean F1 and the costs."""
+def _mean_sd(values: List[float], digits: int = 3) -> str:
+    """``mean ± sample std (ddof=1)``; the mean alone for one value."""
+    mean = float(np.mean(values))
+    if len(values) < 2:
+        return f'{mean:.{digits}f}'
+    return f'{mean:.{digits}f} ± {float(np.std(values, ddof=1)):.{digits}f}'
+
+
+def markdown_table(article: str,
+                   approaches: Dict[str, Dict[int, dict]]) -> str:
+    """One article group: attributes x approaches, micro F1 as mean ± sample
+    std over the seeds (``approaches[name][seed]`` is a combined approach,
+    see :func:`combine_models`), then mean F1 and the costs."""
     names = [a for a in APPROACHES if a in approaches] + \
         [a for a in approaches if a not in APPROACHES]
+    seeds = sorted(next(iter(approaches.values())))
+    for name in names:
+        if sorted(approaches[name]) != seeds:
+            raise ValueError(f'{article}/{name} has seeds '
+                             f'{sorted(approaches[name])}, not {seeds}')
     tasks = []
     for name in names:
-        tasks += [t for t in approaches[name]['tasks'] if t not in tasks]
-    lines = [f'**{article}**: accuracy / micro F1 on the test split',
+        for run in approaches[name].values():
+            tasks += [t for t in run['tasks'] if t not in tasks]
+    lines = [f'**{article}**: micro F1 on the test split, mean ± sample std '
+             f'(ddof=1) over n = {len(seeds)} seeds '
+             f'({", ".join(map(str, seeds))})',
              '',
              '| | ' + ' | '.join(n.replace('_', '-') for n in names) + ' |',
              '| --- |' + ' --- |' * len(names)]
 
     def row(label, cell):
         lines.append(f'| {label} | ' + ' | '.join(
-            cell(approaches[n]) for n in names) + ' |')
+            cell(list(approaches[n].values())) for n in names) + ' |')
 
     def task_cell(task):
-        def cell(a):
-            m = a['tasks'].get(task)
-            return '-' if m is None else \
-                f'{m["accuracy"]:.3f} / {m["f1_micro"]:.3f}'
+        def cell(runs):
+            values = [r['tasks'][task]['f1_micro'] for r in runs
+                      if task in r['tasks']]
+            return _mean_sd(values) if values else '-'
         return cell
 
     for task in tasks:
         row(task, task_cell(task))
-    row('**mean micro F1**', lambda a: f'**{mean_f1(a):.3f}**')
-    row('models', lambda a: str(a['models']))
-    row('training time (s)', lambda a: f'{a["train_seconds"]:.0f}')
-    row('parameters (M)', lambda a: f'{a["params"] / 1e6:.2f}')
-    row('weights on disk (MB)', lambda a: f'{a["bytes"] / 2**20:.1f}')
-    row('inference (ms / image)', lambda a: f'{a["latency_ms"]:.1f}')
+    row('**mean micro F1**',
+        lambda runs: f'**{_mean_sd([mean_f1(r) for r in runs])}**')
+    row('models', lambda runs: str(runs[0]['models']))
+    row('training image passes',
+        lambda runs: f'{runs[0].get("image_passes", 0):,}')
+    row('training time (s)',
+        lambda runs: _mean_sd([r['train_seconds'] for r in runs], 0))
+    row('parameters (M)', lambda runs: f'{runs[0]["params"] / 1e6:.2f}')
+    row('weights on disk (MB)',
+        lambda runs: f'{runs[0]["bytes"] / 2**20:.1f}')
+    row('inference (ms / image, median over seeds)',
+        lambda runs: f'{np.median([r["latency_ms"] for r in runs]):.1f}')
     return '\n'.join(lines)

@@ -19,7 +19,7 @@ model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='MultiTaskMaskedHead', in_channels=512,
               schema_file=data_root + 'schema.json', hidden_dims=(256, ),
-              value_masks=True))
+              value_masks=False))  # as the per-attribute models: no category task there
 data_preprocessor = dict(mean=[123.675, 116.28, 103.53],
                          std=[58.395, 57.12, 57.375], to_rgb=True)
 
