@@ -13,6 +13,9 @@ tools/analysis_tools/eval_fashionpedia.py reads: per detection
 (RLE), ``attribute_ids``, plus ``file_name``, ``category`` and
 ``attributes`` (names). ``image_id`` is the image's id in --ann (matched
 by file name; an image it lacks is an error), else its position in INPUT.
+Only the categories of the checkpoint's
+``dataset_meta['attr_category_ids']`` (the training set's, the metric's)
+get attributes, in the model and in the JSON alike.
 --show-dir draws each image with the config's visualizer
 (``AttributeDetLocalVisualizer``: masks, boxes, categories, top
 attributes).

@@ -21,7 +21,7 @@ model = dict(
                        num_classes=num_classes),
         attr_head=dict(num_attributes=num_attributes, in_channels=width,
                        fc_channels=(256, )),
-        attr_categories=None),  # every SynthFashion garment has attributes
+        attr_categories=None),  # the dataset's: 'all' below
     train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=200),
                    rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=200)))
@@ -44,6 +44,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=4, num_workers=2,
     dataset=dict(data_root=data_root, ann_file='instances_train.json',
+                 # every SynthFashion garment has attributes
                  data_prefix=dict(img='images/'), attr_categories='all',
                  pipeline=train_pipeline))
 val_dataloader = dict(

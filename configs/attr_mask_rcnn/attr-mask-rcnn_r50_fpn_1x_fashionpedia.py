@@ -20,10 +20,13 @@ model = dict(roi_head=dict(
                    in_channels=256, fc_channels=(1024, ),
                    loss=dict(type='FocalLoss', use_sigmoid=True),
                    skip_unlabelled=True),
-    # Fashionpedia's categories with attributes (its evaluation code's
-    # list); garment parts and accessories have none
-    attr_categories=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 28, 29, 31,
-                     32, 33]))
+    # the categories with attributes (the others, garment parts and
+    # accessories on Fashionpedia, get none): the dataset's
+    # attr_categories ('fashionpedia', its evaluation code's 18, by
+    # default), the set the metric judges, which AttrCategoriesHook gives
+    # the head and the checkpoint's dataset_meta carries to the inferencer
+    attr_categories=None))
+custom_hooks = [dict(type='AttrCategoriesHook')]
 
 data_root = 'data/fashionpedia/'
 dataset_type = 'FashionpediaInstanceDataset'

@@ -14,7 +14,8 @@ _base_ = './attr-mask-rcnn_r50_fpn_percat_1x_fashionpedia.py'
 
 load_from = None
 custom_hooks = [dict(type='RequireLoadFromHook',
-                     what='COCO-trained Mask R-CNN R-50-FPN weights')]
+                     what='COCO-trained Mask R-CNN R-50-FPN weights'),
+                dict(type='AttrCategoriesHook')]  # the base config's
 max_epochs = 2
 train_cfg = dict(max_epochs=max_epochs)
 optim_wrapper = dict(optimizer=dict(lr=0.00025, momentum=0.9, nesterov=True))

@@ -1,7 +1,9 @@
 """mmdet's ``DetInferencer`` that keeps each garment's attributes.
 
 Own subclass: mmdet's ``pred2dict`` keeps labels, scores, boxes and masks
-and drops ``pred_instances.attr_scores``.
+and drops ``pred_instances.attr_scores``; and mmdet sets
+``model.dataset_meta`` from the checkpoint but does not give the RoI head
+its categories with attributes, which this one does.
 """
 from typing import Dict
 
@@ -10,6 +12,7 @@ from mmdet.apis import DetInferencer
 from mmdet.structures import DetDataSample
 from mmengine.registry import INFERENCERS
 
+from ..models.roi_heads import AttributeRoIHead
 from ..utils.checkpoint_loading import trusted_checkpoints
 
 
@@ -18,7 +21,10 @@ class AttributeDetInferencer(DetInferencer):
     """``DetInferencer`` for Attribute Mask R-CNN: each prediction dict also
     has ``attr_scores`` (per detection, one score per attribute, in
     ``dataset_meta['attributes']``' order) and ``attributes`` (per
-    detection, the names scoring at least ``attr_thr``, best first).
+    detection, the names scoring at least ``attr_thr``, best first). Only
+    the categories of the checkpoint's
+    ``dataset_meta['attr_category_ids']`` get attribute scores (the
+    others zero), checked against the config's ``attr_categories``.
 
     Args:
         attr_thr (float): Attribute score from which a name is listed.
@@ -34,6 +40,15 @@ class AttributeDetInferencer(DetInferencer):
             raise ValueError('the checkpoint carries no attribute names '
                              '(dataset_meta["attributes"]): train it with '
                              'this plugin')
+        # the categories with attributes the model was trained with, as
+        # the checkpoint's meta carries them (Runner.save_checkpoint: the
+        # training dataset's metainfo)
+        weights = kwargs.get('weights', args[1] if len(args) > 1 else None)
+        for module in self.model.modules():
+            if isinstance(module, AttributeRoIHead):
+                module.set_dataset_meta(
+                    self.model.dataset_meta,
+                    f"checkpoint {weights}'s dataset_meta")
 
     def pred2dict(self, data_sample: DetDataSample,
                   pred_out_dir: str = '') -> Dict:

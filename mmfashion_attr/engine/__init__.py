@@ -1,3 +1,4 @@
+from .attr_categories_hook import AttrCategoriesHook
 from .channels_last_hook import (ChannelsLastDistributedDataParallel,
                                  ChannelsLastHook)
 from .exact_resume_loop import ExactResumeEpochBasedTrainLoop
@@ -5,6 +6,7 @@ from .progressive_training_hook import ProgressiveTrainingHook
 from .require_load_from_hook import RequireLoadFromHook
 from .sync_thresholds_hook import SyncThresholdsHook
 
-__all__ = ['ChannelsLastDistributedDataParallel', 'ChannelsLastHook',
-           'ExactResumeEpochBasedTrainLoop', 'ProgressiveTrainingHook',
-           'RequireLoadFromHook', 'SyncThresholdsHook']
+__all__ = ['AttrCategoriesHook', 'ChannelsLastDistributedDataParallel',
+           'ChannelsLastHook', 'ExactResumeEpochBasedTrainLoop',
+           'ProgressiveTrainingHook', 'RequireLoadFromHook',
+           'SyncThresholdsHook']

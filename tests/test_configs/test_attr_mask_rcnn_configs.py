@@ -40,6 +40,9 @@ def test_r50_1x_builds():
     assert cfg.val_evaluator.attr_thr == 0.5
     assert 'score_thr' not in cfg.val_evaluator  # AP on every detection
     assert cfg.train_cfg.max_epochs == 12
+    # the categories with attributes: the dataset's, as the metric's
+    assert head.attr_categories is None
+    assert cfg.custom_hooks == [dict(type='AttrCategoriesHook')]
     assert model.roi_head.attr_head.fcs[-1].out_features == 294
 
 
@@ -52,8 +55,8 @@ def test_seed_fine_tune_builds():
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.nesterov) == ('SGD', 0.00025, True)
     assert cfg.train_cfg.max_epochs == 2
-    assert cfg.load_from is None and cfg.custom_hooks[0].type == \
-        'RequireLoadFromHook'
+    assert cfg.load_from is None and [h.type for h in cfg.custom_hooks] \
+        == ['RequireLoadFromHook', 'AttrCategoriesHook']
     assert cfg.model.test_cfg.rcnn.score_thr == 0.3
     assert cfg.test_evaluator.attr_thr == 0.4
     head = model.roi_head

@@ -249,3 +249,89 @@ def test_seed_head_scores_each_detection_with_its_class_slice(percat_model):
     assert torch.allclose(res.attr_scores,
                           per_class[torch.arange(len(res)), res.labels],
                           atol=1e-6)
+
+
+# categories with gapped ids in the file's order; the classes a reordered
+# subset of them
+GAPPED = [dict(id=3, name='shirt'), dict(id=10, name='pants'),
+          dict(id=28, name='skirt'), dict(id=41, name='bag')]
+CLASSES = ('bag', 'skirt', 'shirt')
+
+
+def gapped_dataset(tmp_path, attr_categories, classes=CLASSES):
+    """A FashionpediaInstanceDataset of one garment over ``GAPPED``."""
+    import json
+
+    from mmfashion_attr.datasets import FashionpediaInstanceDataset
+    ann_file = tmp_path / 'instances.json'
+    ann_file.write_text(json.dumps(dict(
+        images=[dict(id=1, file_name='a.jpg', height=64, width=64)],
+        annotations=[dict(id=1, image_id=1, category_id=28, iscrowd=0,
+                          bbox=[2, 2, 20, 20], area=400,
+                          segmentation=[[2, 2, 22, 2, 22, 22, 2, 22]],
+                          attribute_ids=[5])],
+        categories=GAPPED, attributes=[dict(id=5, name='plain')])))
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return FashionpediaInstanceDataset(
+            ann_file=str(ann_file), data_prefix=dict(img=str(tmp_path)),
+            metainfo=dict(classes=classes), pipeline=[],
+            check_images=False,
+            attr_categories=attr_categories)
+
+
+def roi_head(num_classes=len(CLASSES), attr_categories=None):
+    """The CPU config's RoI head alone, ``num_classes`` classes."""
+    cfg = Config.fromfile(CONFIG).model
+    head = cfg.roi_head
+    head.bbox_head.num_classes = head.mask_head.num_classes = num_classes
+    head.update(attr_categories=attr_categories, test_cfg=cfg.test_cfg.rcnn)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return MODELS.build(head)
+
+
+def test_dataset_meta_gives_class_indices_by_id(tmp_path):
+    """Reordered subset classes, gapped ids: shirt (id 3) and skirt (id
+    28) are class indices 2 and 1, not the file's positions 0 and 2 nor
+    their ids; and only they get attribute scores."""
+    meta = gapped_dataset(tmp_path, ['shirt', 'skirt']).metainfo
+    assert meta['attr_category_ids'] == (28, 3)
+    head = roi_head()
+    assert head.attr_categories is None  # from the dataset, not given yet
+    head.set_dataset_meta(meta, 'train')
+    assert head.attr_categories == [1, 2]
+    # predictions: class 0 (bag) gets zero attribute scores
+    head.attr_head.predict = lambda logits, labels: torch.ones(
+        len(labels), NUM_ATTRS)
+    head.predict_bbox = lambda *a, **k: [InstanceData(
+        bboxes=torch.tensor([[2., 2, 30, 30]] * 3),
+        labels=torch.tensor([0, 1, 2]), scores=torch.ones(3))]
+    head.mask_head = head.mask_roi_extractor = None  # boxes only
+    feats = tuple(torch.randn(1, 64, 64 // s, 64 // s)
+                  for s in (4, 8, 16, 32, 64))
+    res, = head.predict(feats, None, [sample([[0, 0, 1, 1]], [0], [hot()])])
+    assert res.attr_scores.sum(1).tolist() == [0, NUM_ATTRS, NUM_ATTRS]
+
+
+def test_dataset_meta_checked(tmp_path):
+    meta = gapped_dataset(tmp_path, ['shirt', 'skirt']).metainfo
+    # explicit class indices: the same set is accepted
+    head = roi_head(attr_categories=[2, 1])
+    head.set_dataset_meta(meta, 'train')
+    assert head.attr_categories == [1, 2]
+    # the file's positions of shirt and skirt are not these classes'
+    with pytest.raises(ValueError, match=r'attr_categories \[0, 2\].*'
+                       r"train's attr_category_ids \[3, 28\].*\[1, 2\]"):
+        roi_head(attr_categories=[0, 2]).set_dataset_meta(meta, 'train')
+    # a model of other classes than the dataset's
+    with pytest.raises(ValueError, match=r'category_ids \[41, 28, 3\].*'
+                       'num_classes=6'):
+        roi_head(num_classes=6).set_dataset_meta(meta, 'train')
+    with pytest.raises(ValueError, match=r'val: attr_category_ids \[99\]'):
+        roi_head().set_dataset_meta(
+            dict(meta, attr_category_ids=(99, )), 'val')
+    with pytest.raises(ValueError, match="val: .*no 'category_ids'"):
+        roi_head().set_dataset_meta(dict(attr_category_ids=(3, )), 'val')
+    # no attr_category_ids (another dataset): the config's set stays
+    head = roi_head(attr_categories=[0])
+    head.set_dataset_meta(dict(classes=CLASSES), 'val')
+    assert head.attr_categories == [0]

@@ -65,6 +65,35 @@ def test_inferencer_keeps_attributes(tiny):
     assert sorted(pred['attributes'][0]) == sorted(names)
 
 
+def test_inferencer_takes_attr_categories_from_checkpoint(tiny, tmp_path):
+    """The checkpoint's dataset_meta decides which classes get attributes
+    (its ids mapped to class indices), without the dataset; a config
+    naming other class indices is an error."""
+    from mmfashion_attr.apis import AttributeDetInferencer
+    data, ckpt, _ = tiny
+    saved = torch.load(ckpt, weights_only=False)
+    meta = saved['meta']['dataset_meta']
+    assert list(meta['category_ids']) != list(range(6))  # gapped ids
+    meta['attr_category_ids'] = (meta['category_ids'][3],
+                                 meta['category_ids'][1])
+    subset = tmp_path / 'subset.pth'
+    torch.save(saved, subset)
+    inferencer = AttributeDetInferencer(CONFIG, str(subset), device='cpu',
+                                        show_progress=False)
+    assert inferencer.model.roi_head.attr_categories == [1, 3]
+    image = sorted(glob.glob(str(data / 'images' / 'test' / '*.jpg')))[0]
+    pred, = inferencer(image)['predictions']
+    zero = [not any(row) for row in pred['attr_scores']]
+    assert zero == [label not in (1, 3) for label in pred['labels']]
+    assert any(zero) and not all(zero)  # both kinds detected
+    cfg = Config.fromfile(CONFIG)
+    cfg.model.roi_head.attr_categories = [0, 1]
+    with pytest.raises(ValueError, match=r'attr_categories \[0, 1\].*'
+                       r"subset.pth's dataset_meta.*\[1, 3\]"):
+        AttributeDetInferencer(cfg, str(subset), device='cpu',
+                               show_progress=False)
+
+
 def test_det_demo_results_evaluate(tiny, tmp_path):
     data, ckpt, _ = tiny
     images = sorted(glob.glob(str(data / 'images' / 'test' / '*.jpg')))
@@ -100,6 +129,10 @@ def test_det_demo_results_evaluate(tiny, tmp_path):
 
 def test_test_py_show_dir_draws(tiny, tmp_path):
     _, ckpt, options = tiny
-    run(['tools/test.py', CONFIG, ckpt, '--work-dir', str(tmp_path),
-         '--show-dir', str(tmp_path / 'show'), '--cfg-options', *options])
+    proc = run(['tools/test.py', CONFIG, ckpt, '--work-dir', str(tmp_path),
+                '--show-dir', str(tmp_path / 'show'), '--cfg-options',
+                *options])
     assert len(glob.glob(str(tmp_path / 'show' / '*.jpg'))) == 3
+    # the config's AttrCategoriesHook gave the head the test set's
+    # categories with attributes
+    assert 'no dataset meta given' not in proc.stdout + proc.stderr

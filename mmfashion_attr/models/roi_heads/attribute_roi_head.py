@@ -4,7 +4,9 @@ Gupta et al., *CNNs for Visual Analysis of Clothing*, CS231n 2020).
 Own subclass of mmdet's ``StandardRoIHead``: training adds the attribute
 loss on the positive RoIs (targets: each one's matched ground truth's
 attributes); inference re-pools RoI features on the final boxes, as mask
-prediction does, and returns ``pred_instances.attr_scores``.
+prediction does, and returns ``pred_instances.attr_scores``, zero for the
+classes without attributes: the dataset's ``attr_category_ids`` (the set
+the metric judges) mapped to class indices by ``set_dataset_meta``.
 
 The attribute branch reads either its own pooled RoI features
 (``attr_from='rois'``) or the box head's shared FC features
@@ -15,6 +17,7 @@ works with mmdet's ``Shared2FCBBoxHead`` (and any ``ConvFCBBoxHead``)
 unchanged, so configs, ``forward`` and checkpoint keys (COCO weights) stay
 mmdet's, where a subclass would copy mmdet's ``forward`` to return them.
 """
+import logging
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -26,6 +29,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox2roi, scale_boxes
 from mmdet.utils import InstanceList
+from mmengine.logging import print_log
 from torch import Tensor
 
 ATTR_FROM = ('rois', 'box_fcs')
@@ -45,7 +49,11 @@ class AttributeRoIHead(StandardRoIHead):
             and ``roi_feat_size=1``). Default: 'rois'.
         attr_categories (Sequence[int], optional): Class indices that have
             attributes; the others get zero attribute scores (Fashionpedia:
-            garment parts and accessories have none). Default: all.
+            garment parts and accessories have none). ``None``: the
+            dataset's, given by ``set_dataset_meta`` (``AttrCategoriesHook``
+            in training and testing, ``AttributeDetInferencer`` from the
+            checkpoint's ``dataset_meta``); until then all classes. Given
+            explicitly, the dataset's must be the same set. Default: None.
         **kwargs: ``StandardRoIHead``'s.
     """
 
@@ -61,8 +69,13 @@ class AttributeRoIHead(StandardRoIHead):
         self.attr_head = MODELS.build(attr_head)
         self.attr_roi_extractor = (MODELS.build(attr_roi_extractor)
                                    if attr_roi_extractor else None)
-        self.attr_categories = (None if attr_categories is None else
-                                sorted(set(attr_categories)))
+        # the config's set (checked against the dataset's) and the one in
+        # use (the dataset's once set_dataset_meta gave it)
+        self.attr_categories_cfg = (None if attr_categories is None else
+                                    sorted({int(i) for i in attr_categories}))
+        self.attr_categories = self.attr_categories_cfg
+        self._attr_categories_given = attr_categories is not None
+        self._warned_no_meta = False
         self._shared_feats = None
         if attr_from == 'box_fcs':
             fcs = getattr(self.bbox_head, 'shared_fcs', None)
@@ -71,6 +84,56 @@ class AttributeRoIHead(StandardRoIHead):
                     "attr_from='box_fcs' needs a box head with shared FCs "
                     f'(mmdet ConvFCBBoxHead), not {type(self.bbox_head)}')
             fcs[-1].register_forward_hook(self._keep_shared_feats)
+
+    def set_dataset_meta(self, meta: dict, source: str = 'dataset') -> None:
+        """Take the categories with attributes from a dataset's
+        ``metainfo`` (or a checkpoint's ``dataset_meta``), the set
+        ``FashionpediaMetric`` judges: its ``attr_category_ids`` (category
+        ids) become class indices through ``category_ids`` (the id of
+        each class, in class order). Without ``attr_category_ids`` nothing
+        changes.
+
+        Args:
+            meta (dict): The metainfo.
+            source (str): Named in errors (the dataset or checkpoint).
+
+        Raises:
+            ValueError: ``category_ids`` missing, not one per class of the
+                box head, or lacking one of ``attr_category_ids``; or the
+                config's ``attr_categories`` a different set.
+        """
+        attr_ids = meta.get('attr_category_ids')
+        if attr_ids is None:
+            return
+        cat_ids = meta.get('category_ids')
+        if cat_ids is None:
+            raise ValueError(
+                f"{source}: metainfo has 'attr_category_ids' but no "
+                "'category_ids' (the id of each class) to map them to the "
+                "model's class indices")
+        cat_ids = [int(i) for i in cat_ids]
+        num_classes = getattr(self.bbox_head, 'num_classes', len(cat_ids))
+        if len(cat_ids) != num_classes or len(set(cat_ids)) != len(cat_ids):
+            raise ValueError(
+                f"{source}: metainfo's category_ids {cat_ids} are not one "
+                f'distinct id per class of the box head (num_classes='
+                f'{num_classes})')
+        unknown = [int(i) for i in attr_ids if int(i) not in cat_ids]
+        if unknown:
+            raise ValueError(
+                f"{source}: attr_category_ids {unknown} are not among the "
+                f"classes' category_ids {cat_ids}")
+        indices = sorted({cat_ids.index(int(i)) for i in attr_ids})
+        if (self.attr_categories_cfg is not None
+                and indices != self.attr_categories_cfg):
+            raise ValueError(
+                f'roi_head.attr_categories {self.attr_categories_cfg} '
+                f"(class indices) disagree with {source}'s "
+                f'attr_category_ids {sorted(int(i) for i in attr_ids)}, '
+                f'class indices {indices} by its category_ids {cat_ids}; '
+                'set roi_head.attr_categories=None to take the dataset\'s')
+        self.attr_categories = indices
+        self._attr_categories_given = True
 
     def _keep_shared_feats(self, module, inputs, output):
         # ConvFCBBoxHead applies ReLU after each shared FC
@@ -155,6 +218,14 @@ class AttributeRoIHead(StandardRoIHead):
         scores = (self.attr_head.predict(self._attr_forward(x, rois), labels)
                   if len(rois) else rois.new_zeros(
                       (0, self.attr_head.num_attributes)))
+        if not self._attr_categories_given and not self._warned_no_meta:
+            self._warned_no_meta = True
+            print_log(
+                'AttributeRoIHead: attr_categories=None and no dataset meta '
+                'given (AttrCategoriesHook, or a checkpoint with '
+                "dataset_meta['attr_category_ids'] through "
+                'AttributeDetInferencer): every class gets attribute scores',
+                logger='current', level=logging.WARNING)
         for res, attr in zip(results_list,
                              scores.split([len(r) for r in results_list])):
             if self.attr_categories is not None:
