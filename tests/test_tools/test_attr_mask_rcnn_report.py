@@ -29,5 +29,5 @@ def test_table_from_results(tmp_path):
     # 30 / 34: mean 32, sample std 2.83; loss share 0.25 / 0.75
     assert a.startswith('| `a.py` | 2 | 32.00 ± 2.83 |')
     assert '| 22.00 ± 2.83 | 0.500 ± 0.354 | 10.0 ± 0.0 |' in a
-    assert b == '| `b.py` | 1 | 10.00 | - | - | - | 0.100 | 2.0 |'
+    assert b == '| `b.py` | 1 | 10.00 | - | - | - | - | 0.100 | 2.0 |'
     assert json.loads(runs.read_text().splitlines()[0])['losses']

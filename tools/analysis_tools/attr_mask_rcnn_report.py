@@ -1,6 +1,6 @@
 """Train (or read) Attribute Mask R-CNN configs x seeds; report AP, AP with
-IoU and attribute F1, attribute F1 and the attribute loss's share of the
-training loss as a Markdown table.
+IoU and attribute F1, AR@100, attribute F1 and the attribute loss's share
+of the training loss as a Markdown table.
 
     python tools/analysis_tools/attr_mask_rcnn_report.py CONFIG [CONFIG ...]
         --work-dir work_dirs/attr_mask_rcnn_report [--seeds 0 1 2]
@@ -31,6 +31,9 @@ from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
 COLUMNS = [('segm AP', 'fashionpedia/segm_iou_AP'),
            ('segm AP with F1', 'fashionpedia/segm_iou_f1_AP'),
            ('bbox AP', 'fashionpedia/bbox_iou_AP'),
+           # recall bounds the attribute figures: attribute F1 counts 0
+           # for a garment not found
+           ('segm AR@100', 'fashionpedia/segm_iou_AR@100'),
            ('attribute F1', 'fashionpedia/segm_attr_f1')]
 
 
