@@ -53,9 +53,11 @@ class AttributeTopKRecall(BaseMetric):
         mmfashion (bool): Also report open-mmlab/mmfashion's figure (mean of
             the 50 best per-attribute recalls), as ``mmfashion_top50@k``,
             to compare with its model zoo; it is not the protocol's.
-        skip_types (Sequence[int]): Attribute types neither ranked nor
-            counted though not given, so that a run with nothing given is
-            measured on the same attributes as one given those types.
+        skip_types (Sequence[int]): Attribute types whose labelled (1 / -1)
+            attributes are neither ranked nor counted though not given:
+            exactly those ``known_types`` would give, so that a run with
+            nothing given is measured on the same attributes as one given
+            those types.
     """
     default_prefix = 'attr'
 
@@ -79,7 +81,8 @@ class AttributeTopKRecall(BaseMetric):
                 given = np.asarray(sample['known_states']) != 0
             if self.skip_types:
                 given |= np.isin(self.dataset_meta['attribute_types'],
-                                 self.skip_types)
+                                 self.skip_types) & (
+                                     np.asarray(sample['attr_states']) != 0)
             score[given], positive = -np.inf, positive & ~given
             self.results.append((score, positive))
 

@@ -83,3 +83,14 @@ def test_skipped_types_are_measured_as_if_given():
     assert 'attr/texture_recall@1' not in skipped
     assert evaluate(scores, states, topk=(1, ))['attr/recall@1'] == \
         pytest.approx(50.0)
+    # an unlabelled (0) texture attribute is not given, so it stays ranked
+    # as it does when texture is given: top 1 is attribute 1, 0 of 1
+    states = np.array([[1, 0, 0, 1]])
+    given = AttributeTopKRecall(topk=(1, ))
+    given.dataset_meta = dict(attribute_types=TYPES)
+    given.process(None, [dict(pred_attr_score=scores[0],
+                              attr_states=states[0],
+                              known_states=np.array([1, 0, 0, 0]))])
+    assert evaluate(scores, states, topk=(1, ), skip_types=[1]) == \
+        given.evaluate(1) == {'attr/recall@1': 0.0, 'attr/part_recall@1':
+                              100.0}
