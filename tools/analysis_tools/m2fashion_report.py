@@ -16,9 +16,9 @@ repeated. Each checkpoint is tested twice more, results kept beside it:
 ``given_<types>`` gives the true states of the --given types
 (``MaskAttributeStates.known_types``: DeepFashion-C's 1 texture, 2 fabric,
 3 shape, 4 part, 5 style) and ranks the others; ``skip_<types>`` gives
-nothing but leaves those types out of the ranking
-(``AttributeTopKRecall.skip_types``), so "all (others)" is compared on the
-same attributes with and without the given ones. --results keeps one
+nothing but leaves out of the ranking the attributes giving would leave
+out (``AttributeTopKRecall.skip_types``), so "all (others)" is compared on
+the same attributes with and without the given states. --results keeps one
 record per (config, seed, condition) (utils/run_records.py, ``split``
 ``test``, ``test_given_1_5``, ``test_skip_1_5``); --from-results rebuilds
 the tables from that file alone. "±" is the sample standard deviation
