@@ -13,7 +13,7 @@ lite0 = dict(type='EfficientNetLite', model_name='tf_efficientnet_lite0',
              frozen_stages=7, norm_eval=True)  # Lite0 has 7 stages
 model = dict(
     backbone=dict(_delete_=True, type='FrozenFeatureCache', backbone=lite0,
-                  cache_dir='work_dirs/feature_cache'),
+                  cache_dir='work_dirs/feature_cache', keep_in_memory=False),
     head=dict(schema_file=data_root + 'schema.json'))
 optim_wrapper = dict(paramwise_cfg=None)  # nothing in the backbone trains
 # No random flip: with a frozen backbone each flipped view costs another
