@@ -153,7 +153,7 @@ def main_table(records: List[dict]) -> str:
              if any(f'attr/{n}_recall@3' in r['metrics']
                     for r in records)]
     head = (['model', 'n', 'category top-1', 'category top-3'] + types +
-            ['all', 'training (min)'])
+            ['all'])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     for name, recs in models.items():
         row = [f'`{name}`', str(len(recs)),
@@ -162,7 +162,6 @@ def main_table(records: List[dict]) -> str:
         for prefix in [f'attr/{t}_' for t in types] + ['attr/']:
             row.append(' / '.join(stats(column(recs, f'{prefix}recall@{k}'))
                                   for k in (3, 5)))
-        row.append(stats([r['train_seconds'] / 60 for r in recs]))
         lines.append('| ' + ' | '.join(row) + ' |')
     return '\n'.join(lines) + '\n'
 
