@@ -125,12 +125,17 @@ def collect(args) -> List[dict]:
     return records
 
 
+def number(value: float) -> str:
+    text = f'{value:.1f}'
+    return '0.0' if text == '-0.0' else text
+
+
 def stats(values: List[float]) -> str:
     if not values:
         return '-'
     if len(values) == 1:
-        return f'{values[0]:.1f}'
-    return f'{np.mean(values):.1f} ± {np.std(values, ddof=1):.1f}'
+        return number(values[0])
+    return f'{number(np.mean(values))} ± {number(np.std(values, ddof=1))}'
 
 
 def column(recs: List[dict], key: str) -> List[float]:
