@@ -6,6 +6,7 @@ from committed files (``--from-results``) and checked by a test.
 Own code: mmengine logs per run but keeps no cross-run results record.
 """
 import datetime
+import fcntl
 import json
 import os
 import os.path as osp
@@ -73,27 +74,37 @@ def _key(rec: dict) -> tuple:
 
 def save(path: str, new: dict) -> None:
     """Add ``new`` to the JSON Lines file ``path``, replacing the record of
-    the same (config, seed, split); records stay sorted by that key."""
-    records = {_key(r): r for r in load(path)} if osp.exists(path) else {}
-    records[_key(new)] = new
+    the same (config, seed, split); records stay sorted by that key. The
+    file is locked while it is read and rewritten, so report tools running
+    side by side can share it."""
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
+    with open(path, 'a+', encoding='utf-8') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)  # released when the file closes
+        f.seek(0)
+        records = {_key(r): r for r in _parse(f, path)}
+        records[_key(new)] = new
+        f.seek(0)
+        f.truncate()
         for key in sorted(records, key=lambda k: tuple(map(str, k))):
             f.write(json.dumps(records[key]) + '\n')
 
 
 def load(path: str) -> List[Dict]:
     """The records of a results file; a malformed line names file:line."""
-    out = []
     with open(path, encoding='utf-8') as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                _key(rec)
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                raise ValueError(f'{path}:{number}: not a run record '
-                                 f'({e})') from e
-            out.append(rec)
+        return _parse(f, path)
+
+
+def _parse(lines, path: str) -> List[Dict]:
+    out = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            _key(rec)
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f'{path}:{number}: not a run record '
+                             f'({e})') from e
+        out.append(rec)
     return out

@@ -1,0 +1,39 @@
+"""run_records: save/load round trip, and writers in several processes
+sharing one results file lose no record."""
+import multiprocessing as mp
+
+import pytest
+
+from mmfashion_attr.utils import run_records
+
+
+def _write(path, seed, count):
+    for i in range(count):
+        run_records.save(path, dict(config=f'c{i}.py', seed=seed,
+                                    split='test', metrics={}))
+
+
+def test_replaces_the_same_run_and_sorts(tmp_path):
+    path = str(tmp_path / 'runs.jsonl')
+    _write(path, 1, 2)
+    run_records.save(path, dict(config='c0.py', seed=1, split='test',
+                                metrics=dict(a=1)))
+    recs = run_records.load(path)
+    assert [r['config'] for r in recs] == ['c0.py', 'c1.py']
+    assert recs[0]['metrics'] == dict(a=1)
+    with open(path, 'a') as f:
+        f.write('{"seed": 3}\n')
+    with pytest.raises(ValueError, match=r'runs.jsonl:3'):
+        run_records.load(path)
+
+
+def test_concurrent_writers_keep_every_record(tmp_path):
+    path = str(tmp_path / 'runs.jsonl')
+    procs = [mp.get_context('fork').Process(target=_write,
+                                            args=(path, seed, 40))
+             for seed in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert len(run_records.load(path)) == 160
