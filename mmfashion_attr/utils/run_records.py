@@ -12,6 +12,7 @@ import os
 import os.path as osp
 import platform
 import subprocess
+import sys
 from typing import Dict, List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -108,3 +109,25 @@ def _parse(lines, path: str) -> List[Dict]:
                              f'({e})') from e
         out.append(rec)
     return out
+
+
+def add_arguments(parser, report: str = 'tables') -> None:
+    """The options every report tool shares: ``--results`` (keep the run
+    records), ``--from-results`` (rebuild the ``report`` from them alone)
+    and ``--out``."""
+    parser.add_argument('--results', metavar='RUNS.jsonl',
+                        help='keep one record per run in this file')
+    parser.add_argument('--from-results', metavar='RUNS.jsonl',
+                        help=f'only rebuild the {report} from this file '
+                        '(no data, no training)')
+    parser.add_argument('--out', help=f'write the Markdown {report} here '
+                        'too')
+
+
+def publish(report: str, out: Optional[str] = None) -> None:
+    """Print a Markdown report and write it to ``out`` when given."""
+    report = report.strip('\n') + '\n'
+    sys.stdout.write('\n' + report)
+    if out:
+        with open(out, 'w', encoding='utf-8') as f:
+            f.write(report)

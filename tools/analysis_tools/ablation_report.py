@@ -137,11 +137,7 @@ def main():
                         help='only read finished runs')
     parser.add_argument('--cfg-options', nargs='+', default=None,
                         help='key=value for every train and test run')
-    parser.add_argument('--results', metavar='RUNS.jsonl',
-                        help='keep every run\'s record in this file')
-    parser.add_argument('--from-results', metavar='RUNS.jsonl',
-                        help='only rebuild the report from this file')
-    parser.add_argument('--out', help='write the Markdown tables here')
+    run_records.add_arguments(parser)
     parser.add_argument('--chart', help='write a PNG of the group gains')
     args = parser.parse_args()
     if args.from_results:
@@ -155,10 +151,7 @@ def main():
     if baseline not in results:
         sys.exit(f'--baseline {baseline} is not one of {list(results)}')
     table = markdown_table(results, task_groups, baseline)
-    print('\n' + table)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table)
+    run_records.publish(table, args.out)
     if args.chart:
         draw_chart(results, task_groups, baseline, args.chart)
         print(f'chart: {args.chart}')

@@ -20,7 +20,6 @@ import argparse
 import glob
 import json
 import os.path as osp
-import sys
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -117,10 +116,7 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--cfg-options', nargs='+', default=None,
                         help='KEY=VALUE for training and testing')
-    parser.add_argument('--results', help='keep the run records here')
-    parser.add_argument('--from-results',
-                        help='only rebuild the table from this file')
-    parser.add_argument('--out', help='write the table here too')
+    run_records.add_arguments(parser, 'table')
     args = parser.parse_args(argv)
     if bool(args.configs) == bool(args.from_results):
         parser.error('give CONFIGs or --from-results, not both')
@@ -132,10 +128,7 @@ def main(argv: Optional[List[str]] = None):
     records = (run_records.load(args.from_results) if args.from_results
                else collect(args))
     table = markdown(records)
-    sys.stdout.write(table)
-    if args.out:
-        with open(args.out, 'w', encoding='utf-8') as f:
-            f.write(table)
+    run_records.publish(table, args.out)
 
 
 if __name__ == '__main__':

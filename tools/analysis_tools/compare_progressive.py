@@ -263,11 +263,7 @@ def main():
     parser.add_argument('--cfg-options', nargs='+', default=None,
                         help='key=value for every train and test run')
     parser.add_argument('--latency-iters', type=int, default=30)
-    parser.add_argument('--results', metavar='RUNS.jsonl',
-                        help='keep every run record in this file')
-    parser.add_argument('--from-results', metavar='RUNS.jsonl',
-                        help='only rebuild the tables from this file')
-    parser.add_argument('--out', help='write the Markdown tables here')
+    run_records.add_arguments(parser)
     parser.add_argument('--chart', help='write a PNG bar chart here')
     args = parser.parse_args()
     if args.from_results:
@@ -279,10 +275,7 @@ def main():
     results = from_records(records)
     tables = '\n\n'.join(markdown_table(article, approaches)
                          for article, approaches in results.items())
-    print('\n' + tables)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(tables + '\n')
+    run_records.publish(tables, args.out)
     if args.chart:
         draw_chart(results, args.chart)
         print(f'chart: {args.chart}')

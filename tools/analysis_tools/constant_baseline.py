@@ -93,20 +93,13 @@ def main():
     parser.add_argument('--preds', help='pickle from tools/test.py --out')
     parser.add_argument('--thresholds',
                         help='a float, or a file from calibrate_thresholds.py')
-    parser.add_argument('--results', metavar='RUNS.jsonl',
-                        help='keep this run (with --preds) in this file')
+    run_records.add_arguments(parser, 'table')
     parser.add_argument('--train-seconds', type=float,
                         help="the model's training time, for --results")
-    parser.add_argument('--from-results', metavar='RUNS.jsonl',
-                        help='only print the table of these records')
-    parser.add_argument('--out', help='write the Markdown table here')
     args = parser.parse_args()
     if args.from_results:
-        table = markdown(run_records.load(args.from_results))
-        print(table)
-        if args.out:
-            with open(args.out, 'w') as f:
-                f.write(table + '\n')
+        run_records.publish(markdown(run_records.load(args.from_results)),
+                            args.out)
         return
     if not args.config:
         parser.error('CONFIG (or --from-results)')

@@ -225,10 +225,7 @@ def parse_args(argv: Optional[List[str]] = None):
                         '(none: no second test)')
     parser.add_argument('--cfg-options', nargs='+', default=None,
                         help='KEY=VALUE for every training and test')
-    parser.add_argument('--results', help='keep the run records here')
-    parser.add_argument('--from-results',
-                        help='only rebuild the tables from this file')
-    parser.add_argument('--out', help='write the tables here too')
+    run_records.add_arguments(parser, 'tables')
     args = parser.parse_args(argv)
     if bool(args.configs) == bool(args.from_results):
         parser.error('give CONFIGs or --from-results, not both')
@@ -240,10 +237,7 @@ def main(argv: Optional[List[str]] = None):
     records = (run_records.load(args.from_results) if args.from_results
                else collect(args))
     table = markdown(records)
-    sys.stdout.write(table)
-    if args.out:
-        with open(args.out, 'w', encoding='utf-8') as f:
-            f.write(table)
+    run_records.publish(table, args.out)
 
 
 if __name__ == '__main__':
