@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Set up .venv if needed (tools/install.sh), then run the test suite and list
-# its 20 slowest tests (the suite should stay under 10 minutes on 2 cores).
-#   bash tools/run_tests.sh [pytest args]
+# Set up .venv if needed (tools/install.sh), then run the test suite in
+# TEST_WORKERS processes (pytest-xdist, default 2, one test file per process,
+# one torch thread each) and list its 20 slowest tests (the suite should
+# stay under 10 minutes on 2 cores).
+#   bash tools/run_tests.sh [pytest args]      (TEST_WORKERS=0: one process)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"
 cd "$ROOT"
-echo "[run_tests] .venv/bin/python -m pytest tests --durations=20 $*"
-exec "$ROOT/.venv/bin/python" -m pytest tests --durations=20 "$@"
+ARGS=(tests --durations=20 -n "${TEST_WORKERS:-2}" --dist loadfile)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"  # 2 workers share 2 cores
+echo "[run_tests] OMP_NUM_THREADS=$OMP_NUM_THREADS .venv/bin/python -m pytest ${ARGS[*]} $*"
+exec "$ROOT/.venv/bin/python" -m pytest "${ARGS[@]}" "$@"

@@ -25,19 +25,14 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
 
 pack = dict(type='PackInputs', algorithm_keys=('gt_attr', 'gt_attr_mask'))
-train_pipeline = [
-    dict(type='LoadFashionImage', draft_size=image_size),
-    dict(type='ResizeEdge', scale=image_size, edge='long'),
-    dict(type='Pad', size=(image_size, image_size), pad_val=255),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    pack,
-]
 test_pipeline = [
     dict(type='LoadFashionImage', draft_size=image_size),
     dict(type='ResizeEdge', scale=image_size, edge='long'),
     dict(type='Pad', size=(image_size, image_size), pad_val=255),
     pack,
 ]
+train_pipeline = test_pipeline[:3] + [
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'), pack]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
