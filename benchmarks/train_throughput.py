@@ -4,13 +4,15 @@ beside a plain PyTorch loop over the same model, optimizer and batch.
     python benchmarks/train_throughput.py --config CFG [--amp]
         [--amp-dtype float16|bfloat16] [--channels-last] [--compile]
         [--compile-backend inductor] [--batch-size N] [--iters N]
-        [--warmup N] [--device cpu|cuda] [--workers N] [--in-memory-data]
+        [--warmup N] [--reps 3] [--device cpu|cuda] [--workers N]
+        [--in-memory-data]
 
 Runner: the config through tools/train.py's argument merging and
 ``Runner.from_cfg``, data loading included, on SynthFashion generated at
 the config's input size (no validation, no checkpoints). Plain loop: the
 same model module and optimizer settings, one batch already in memory,
-``loss.backward(); optimizer.step()``. Prints both, their ratio, and the
+``loss.backward(); optimizer.step()``, measured alternately --reps times.
+Prints both (median, min-max and each), their ratio, and the
 share of the Runner's iteration time spent waiting for data: where that
 share is large (e.g. 2 CPU cores shared by the loader and the model), the
 gap is the data pipeline's, not the Runner's. --in-memory-data serves the
@@ -24,6 +26,7 @@ import os.path as osp
 import tempfile
 import time
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -194,6 +197,9 @@ def add_arguments(parser):
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--reps', type=int, default=3,
+                        help='Runner and plain loop measured this many '
+                        'times each, alternately')
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--in-memory-data', action='store_true',
                         help="the Runner's loader serves one batch decoded "
@@ -212,8 +218,11 @@ def main():
         parser.error("--amp needs --device cuda: mmengine's AmpOptimWrapper "
                      'trains on GPUs only')
     cfg = prepare(args)
-    ours, data_share, runner = runner_throughput(cfg, args)
-    plain = plain_throughput(cfg, args, runner)
+    reps = []  # (Runner img/s, plain img/s, data share), alternating
+    for rep in range(args.reps):
+        cfg.experiment_name = f'train_throughput_rep{rep}'  # a new Runner
+        ours, data_share, runner = runner_throughput(cfg, args)
+        reps.append((ours, plain_throughput(cfg, args, runner), data_share))
     flags = ' '.join(f for f, on in (('amp', args.amp), ('channels_last',
                      args.channels_last), ('compile', args.compile)) if on)
     loading = 'one batch decoded in advance' if args.in_memory_data \
@@ -221,14 +230,20 @@ def main():
     print(f'\n{osp.basename(args.config)}, batch {args.batch_size}, '
           f'{args.iters} timed iters after {args.warmup}, device '
           f'{args.device}, {loading}, '
-          f'{torch.get_num_threads()} torch threads {flags}')
+          f'{torch.get_num_threads()} torch threads {flags}; '
+          f'{args.reps} repetitions, median (min-max)')
     what = 'data in memory' if args.in_memory_data else \
         'data loading included'
-    print(f'{f"Runner (tools/train.py, {what})":<50} '
-          f'{ours:8.1f} img/s')
-    print(f'{"plain PyTorch loop (batch in memory)":<50} {plain:8.1f} img/s')
-    print(f'{"ratio Runner / plain":<50} {ours / plain:8.3f}')
-    print(f'{"Runner time waiting for data":<50} {100 * data_share:7.1f} %')
+    columns = (
+        (f'Runner (tools/train.py, {what}) img/s', [r[0] for r in reps], 1),
+        ('plain PyTorch loop (batch in memory) img/s', [r[1] for r in reps],
+         1),
+        ('ratio Runner / plain', [r[0] / r[1] for r in reps], 3),
+        ('Runner time waiting for data %', [100 * r[2] for r in reps], 1))
+    for label, values, digits in columns:
+        print(f'{label:<50} {np.median(values):8.{digits}f} '
+              f'({min(values):.{digits}f}-{max(values):.{digits}f})  '
+              'each: ' + ', '.join(f'{v:.{digits}f}' for v in values))
 
 
 if __name__ == '__main__':

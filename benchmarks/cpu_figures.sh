@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The CPU figures of docs/performance.md, rerun in one go: training
+# throughput (Runner beside the plain loop; eager and compiled; loader
+# workers and data in memory) and inference (raw model, inferencer, ONNX
+# Runtime) for the demo config at 128 px and the paper's
+# effv2m_fpn_cbam.py at 380 px. Each command's output goes to
+# OUT/<name>.txt under a header (command, UTC date, commit, machine).
+# About 20 minutes on 2 cores; run it on an otherwise idle machine.
+#
+#   bash benchmarks/cpu_figures.sh [OUT_DIR]
+#   (default: benchmarks/results/cpu_<date>)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="${1:-benchmarks/results/cpu_$(date -u +%F)}"
+mkdir -p "$OUT"
+PY=.venv/bin/python
+DEMO=configs/demo/synthfashion_effv2atto_fpn_cbam.py
+PAPER=configs/effv2m_fpn_cbam.py
+MACHINE="$($PY -c 'from mmfashion_attr.utils.run_records import machine; print(machine())')"
+COMMIT="$($PY -c 'from mmfashion_attr.utils.run_records import git_commit; print(git_commit())')"
+
+bench() {  # name, command...
+  local name="$1"; shift
+  local log="$OUT/$name.log" status=0
+  echo "# $*" > "$OUT/$name.txt"
+  echo "# date: $(date -u +%FT%TZ); commit: $COMMIT; machine: $MACHINE" \
+    >> "$OUT/$name.txt"
+  "$@" > "$log" 2>&1 || status=$?
+  grep -v -e ' - mmengine - ' -e 'Warning' "$log" >> "$OUT/$name.txt" || true
+  echo "# finished: $(date -u +%FT%TZ); exit status $status" >> "$OUT/$name.txt"
+  rm -f "$log"
+  echo "[cpu_figures] $name (exit $status) -> $OUT/$name.txt"
+  [ "$status" = 0 ] || FAILED=1
+}
+FAILED=0
+
+TRAIN=($PY benchmarks/train_throughput.py --config "$DEMO" --channels-last
+       --batch-size 16 --iters 40 --reps 3)
+bench train_eager_workers "${TRAIN[@]}"
+bench train_eager_in_memory "${TRAIN[@]}" --in-memory-data
+bench train_compile_workers "${TRAIN[@]}" --compile
+bench train_compile_in_memory "${TRAIN[@]}" --compile --in-memory-data
+bench inference_demo_128px $PY benchmarks/inference.py --config "$DEMO" \
+  --iters 20 --batches 5
+bench inference_effv2m_380px $PY benchmarks/inference.py --config "$PAPER" \
+  --iters 5 --batches 3 --batch-sizes 32
+exit "$FAILED"
