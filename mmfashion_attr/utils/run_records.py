@@ -127,7 +127,7 @@ def add_arguments(parser, report: str = 'tables') -> None:
 def publish(report: str, out: Optional[str] = None) -> None:
     """Print a Markdown report and write it to ``out`` when given."""
     report = report.strip('\n') + '\n'
-    sys.stdout.write('\n' + report)
+    sys.stdout.write(report)
     if out:
         with open(out, 'w', encoding='utf-8') as f:
             f.write(report)

@@ -6,17 +6,19 @@
 # details last.
 _base_ = './_article.py'
 
+stages = [
+    dict(tasks=['color'], epochs=2),
+    dict(tasks=['pattern'], epochs=2),
+    dict(tasks=['length'], epochs=2),
+    dict(tasks=['sleeve_length'], epochs=2),
+    dict(tasks=['neck_type'], epochs=2),
+    dict(tasks=['sleeve_style'], epochs=2),
+    dict(tasks='all', epochs=4, lr=1e-4),
+]
 custom_hooks = [
     dict(type='ChannelsLastHook', enabled=True),
-    dict(type='ProgressiveTrainingHook', freeze_earlier=False, stages=[
-        dict(tasks=['color'], epochs=2),
-        dict(tasks=['pattern'], epochs=2),
-        dict(tasks=['length'], epochs=2),
-        dict(tasks=['sleeve_length'], epochs=2),
-        dict(tasks=['neck_type'], epochs=2),
-        dict(tasks=['sleeve_style'], epochs=2),
-        dict(tasks='all', epochs=4, lr=1e-4),
-    ]),
+    dict(type='ProgressiveTrainingHook', freeze_earlier=False,
+         stages=stages),
 ]
 train_dataloader = dict(sampler=dict(type='LabelledTaskSampler'))
 param_scheduler = []  # the stages set the learning rate
