@@ -7,12 +7,14 @@
 # OUT/<name>.txt under a header (command, UTC date, commit, machine).
 # About 20 minutes on 2 cores; run it on an otherwise idle machine.
 #
-#   bash benchmarks/cpu_figures.sh [OUT_DIR]
-#   (default: benchmarks/results/cpu_<date>)
+#   bash benchmarks/cpu_figures.sh [OUT_DIR [NAME...]]
+#   (default: benchmarks/results/cpu_<date>, every benchmark; NAMEs, e.g.
+#   train_eager_workers, rerun only those)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 OUT="${1:-benchmarks/results/cpu_$(date -u +%F)}"
+ONLY=" ${*:2} "
 mkdir -p "$OUT"
 PY=.venv/bin/python
 DEMO=configs/demo/synthfashion_effv2atto_fpn_cbam.py
@@ -22,12 +24,14 @@ COMMIT="$($PY -c 'from mmfashion_attr.utils.run_records import git_commit; print
 
 bench() {  # name, command...
   local name="$1"; shift
+  [ "$ONLY" = "  " ] || [[ "$ONLY" == *" $name "* ]] || return 0
   local log="$OUT/$name.log" status=0
   echo "# $*" > "$OUT/$name.txt"
   echo "# date: $(date -u +%FT%TZ); commit: $COMMIT; machine: $MACHINE" \
     >> "$OUT/$name.txt"
   "$@" > "$log" 2>&1 || status=$?
-  grep -v -e ' - mmengine - ' -e 'Warning' "$log" >> "$OUT/$name.txt" || true
+  grep -v -e ' - mmengine - ' -e 'Warning' -e 'Inference ━' "$log" \
+    >> "$OUT/$name.txt" || true
   echo "# finished: $(date -u +%FT%TZ); exit status $status" >> "$OUT/$name.txt"
   rm -f "$log"
   echo "[cpu_figures] $name (exit $status) -> $OUT/$name.txt"

@@ -105,6 +105,7 @@ def prepare(args):
         'default_hooks.checkpoint.save_last': False,
         'default_hooks.checkpoint.save_best': None,
         'default_hooks.logger.interval': 10**6,
+        'log_level': 'WARNING',  # no environment and config dump
         'custom_hooks': [dict(type='ChannelsLastHook',
                               enabled=args.channels_last),
                          dict(type='_IterClock', warmup=args.warmup)],
