@@ -16,7 +16,7 @@ reference measured in the same run:
 - workers: private memory of 8 forked DataLoader workers after each read
   its share of 20k samples, beside the dataset's table size.
 
-Targets (2-core machine): parse <= 30 s, peak RSS <= 1 GB.
+Targets (2-core machine): parse <= 30 s, peak RSS <= 1 GiB.
 """
 import argparse
 import csv
@@ -178,14 +178,14 @@ def main():
     open(stamp, 'w').close()
     sizes = {ext: osp.getsize(osp.join(data, f'ann.{ext}')) / 2**20
              for ext in ('csv', 'jsonl')}
-    print(f'\n{args.rows} rows; ann.csv {sizes["csv"]:.0f} MB, ann.jsonl '
-          f'{sizes["jsonl"]:.0f} MB; python {sys.version.split()[0]}, '
+    print(f'\n{args.rows} rows; ann.csv {sizes["csv"]:.0f} MiB, ann.jsonl '
+          f'{sizes["jsonl"]:.0f} MiB; python {sys.version.split()[0]}, '
           f'{os.cpu_count()} cores')
     bare = measure(mode='bare', ann=osp.join(data, 'ann.csv'))
     print(f'reference: one bare csv.reader pass: {bare["seconds"]:.1f} s')
     print(f'\n{"file":<10} {"check_images":>12} {"parse s":>8} '
-          f'{"x bare csv":>10} {"peak RSS MB":>11} {"after import":>12} '
-          f'{"table MB":>8}')
+          f'{"x bare csv":>10} {"peak RSS MiB":>12} {"after import":>12} '
+          f'{"table MiB":>9}')
     checks = [False] if args.skip_images else [False, True]
     for ext in ('csv', 'jsonl'):
         for check in checks:
@@ -193,19 +193,19 @@ def main():
                         check=check)
             print(f'{"ann." + ext:<10} {str(check):>12} {r["seconds"]:>8.1f} '
                   f'{r["seconds"] / bare["seconds"]:>10.1f} '
-                  f'{r["peak_rss_mb"]:>11.0f} {r["base_rss_mb"]:>12.0f} '
-                  f'{r["table_mb"]:>8.1f}')
+                  f'{r["peak_rss_mb"]:>12.0f} {r["base_rss_mb"]:>12.0f} '
+                  f'{r["table_mb"]:>9.1f}')
     ref = measure(mode='data_list', ann='ann.csv', data=data, check=False)
     print(f'\nreference: the same rows as per-sample dicts (mmengine '
-          f'data_list): +{ref["data_list_mb"]:.0f} MB beside our table\'s '
-          f'{ref["table_mb"]:.1f} MB')
+          f'data_list): +{ref["data_list_mb"]:.0f} MiB beside our table\'s '
+          f'{ref["table_mb"]:.1f} MiB')
     w = measure(mode='workers', ann='ann.csv', data=data, check=False,
                 workers=args.workers)
     print(f'{args.workers} DataLoader workers (fork) after reading '
           f'{w["samples_read"]} samples: private memory per worker '
-          f'{", ".join(f"{m:.0f}" for m in w["worker_private_mb"])} MB '
-          f'(sum {sum(w["worker_private_mb"]):.0f} MB; the table is '
-          f'{w["table_mb"]:.1f} MB, shared, not copied)')
+          f'{", ".join(f"{m:.0f}" for m in w["worker_private_mb"])} MiB '
+          f'(sum {sum(w["worker_private_mb"]):.0f} MiB; the table is '
+          f'{w["table_mb"]:.1f} MiB, shared, not copied)')
 
 
 if __name__ == '__main__':

@@ -3,7 +3,7 @@
 # throughput (Runner beside the plain loop; eager and compiled; loader
 # workers and data in memory) and inference (raw model, inferencer, ONNX
 # Runtime) for the demo config at 128 px and the paper's
-# effv2m_fpn_cbam.py at 380 px. Each command's output goes to
+# effv2m_fpn_cbam.py at 380 px, and parsing a 1M-row catalogue CSV. Each command's output goes to
 # OUT/<name>.txt under a header (command, UTC date, commit, machine).
 # About 20 minutes on 2 cores; run it on an otherwise idle machine.
 #
@@ -49,4 +49,6 @@ bench inference_demo_128px $PY benchmarks/inference.py --config "$DEMO" \
   --iters 20 --batches 5
 bench inference_effv2m_380px $PY benchmarks/inference.py --config "$PAPER" \
   --iters 5 --batches 3 --batch-sizes 32
+bench catalog_scale_1m_rows $PY benchmarks/catalog_scale.py --rows 1000000 \
+  --skip-images
 exit "$FAILED"
