@@ -5,7 +5,7 @@
 # Runtime) for the demo config at 128 px and the paper's
 # effv2m_fpn_cbam.py at 380 px, and parsing a 1M-row catalogue CSV. Each command's output goes to
 # OUT/<name>.txt under a header (command, UTC date, commit, machine).
-# About 20 minutes on 2 cores; run it on an otherwise idle machine.
+# About 10 minutes on 2 cores; run it on an otherwise idle machine.
 #
 #   bash benchmarks/cpu_figures.sh [OUT_DIR [NAME...]]
 #   (default: benchmarks/results/cpu_<date>, every benchmark; NAMEs, e.g.
@@ -13,6 +13,17 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+NAMES=" train_eager_workers train_eager_in_memory train_compile_workers
+  train_compile_in_memory inference_demo_128px inference_effv2m_380px
+  catalog_scale_1m_rows "
+NAMES="$(echo $NAMES)"
+if [ -n "${1:-}" ] && [[ " $NAMES " == *" $1 "* ]]; then
+  echo "cpu_figures.sh: give OUT_DIR before the names ($1)" >&2; exit 2
+fi
+for name in "${@:2}"; do
+  [[ " $NAMES " == *" $name "* ]] || {
+    echo "cpu_figures.sh: no benchmark $name (one of: $NAMES)" >&2; exit 2; }
+done
 OUT="${1:-benchmarks/results/cpu_$(date -u +%F)}"
 ONLY=" ${*:2} "
 mkdir -p "$OUT"
@@ -33,7 +44,7 @@ bench() {  # name, command...
   grep -v -e ' - mmengine - ' -e 'Warning' -e 'Inference ━' "$log" \
     >> "$OUT/$name.txt" || true
   echo "# finished: $(date -u +%FT%TZ); exit status $status" >> "$OUT/$name.txt"
-  rm -f "$log"
+  [ "$status" = 0 ] && rm -f "$log"  # kept in full when it failed
   echo "[cpu_figures] $name (exit $status) -> $OUT/$name.txt"
   [ "$status" = 0 ] || FAILED=1
 }

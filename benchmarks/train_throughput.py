@@ -218,6 +218,8 @@ def main():
     if args.amp and args.device == 'cpu':
         parser.error("--amp needs --device cuda: mmengine's AmpOptimWrapper "
                      'trains on GPUs only')
+    if args.reps < 1:
+        parser.error('--reps must be at least 1')
     cfg = prepare(args)
     reps = []  # (Runner img/s, plain img/s, data share), alternating
     for rep in range(args.reps):

@@ -36,24 +36,44 @@ def _manager_classes():
     return seen
 
 
+def _snapshot():
+    return {cls: dict(cls._instance_dict) for cls in _manager_classes()}
+
+
+def _purge(before):
+    """Drop the instances made since ``before`` and loggers whose log file
+    is closed (kept current, the next ``init_weights`` writes to it)."""
+    import logging
+
+    from mmengine.utils import manager
+    with manager._lock:
+        for cls in _manager_classes():
+            kept = before.get(cls, {})
+            for name, inst in list(cls._instance_dict.items()):
+                files = [h for h in getattr(inst, 'handlers', ())
+                         if isinstance(h, logging.FileHandler)]
+                if name in kept and all(h.stream for h in files):
+                    continue
+                for h in files:
+                    h.close()
+                cls._instance_dict.pop(name, None)
+
+
 @pytest.fixture(autouse=True)
 def isolate_mmengine_globals():
-    """Drop the global instances a test created, and loggers of finished
-    runs. A Runner registers its DefaultScope, MMLogger and Visualizer under a
-    timestamp name; left in place, the next test builds in the Runner's scope
-    and a Runner made in the same second reuses its closed log file."""
-    before = {cls: dict(cls._instance_dict) for cls in _manager_classes()}
+    """Drop the global instances a test created. A Runner registers its
+    DefaultScope, MMLogger and Visualizer under a timestamp name; left in
+    place, the next test builds in the Runner's scope and a Runner made in
+    the same second reuses its logger, log file included."""
+    before = _snapshot()
     yield
-    for cls in _manager_classes():
-        kept = before.get(cls, {})
-        for name in list(cls._instance_dict):
-            if name not in kept or _closed_log_file(cls._instance_dict[name]):
-                del cls._instance_dict[name]
+    _purge(before)
 
 
-def _closed_log_file(instance):
-    """A logger whose run ended (LoggerHook closes its file at after_run):
-    kept current, the next ``init_weights`` writes to the closed file."""
-    import logging
-    return any(isinstance(h, logging.FileHandler) and h.stream is None
-               for h in getattr(instance, 'handlers', ()))
+@pytest.fixture(scope='module', autouse=True)
+def isolate_mmengine_globals_per_module():
+    """The same for what a module's fixtures created (they are set up
+    before a test's snapshot)."""
+    before = _snapshot()
+    yield
+    _purge(before)

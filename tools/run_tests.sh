@@ -9,6 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"
 cd "$ROOT"
 ARGS=(tests --durations=20 -n "${TEST_WORKERS:-2}" --dist loadfile)
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"  # 2 workers share 2 cores
-echo "[run_tests] OMP_NUM_THREADS=$OMP_NUM_THREADS .venv/bin/python -m pytest ${ARGS[*]} $*"
+if [ "${TEST_WORKERS:-2}" != 0 ]; then  # the workers share the cores
+  export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+fi
+echo "[run_tests] OMP_NUM_THREADS=${OMP_NUM_THREADS:-} .venv/bin/python -m pytest ${ARGS[*]} $*"
 exec "$ROOT/.venv/bin/python" -m pytest "${ARGS[@]}" "$@"

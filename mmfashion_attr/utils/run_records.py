@@ -76,23 +76,31 @@ def _key(rec: dict) -> tuple:
 def save(path: str, new: dict) -> None:
     """Add ``new`` to the JSON Lines file ``path``, replacing the record of
     the same (config, seed, split); records stay sorted by that key. The
-    file is locked while it is read and rewritten, so report tools running
-    side by side can share it."""
+    file is locked (``flock``; on NFS only where the mount supports
+    locks) while it is read and rewritten, so report tools running side by
+    side can share it; the new text is built before the file is touched,
+    so a record that cannot be written leaves the file as it was."""
+    new_key = _key(new)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'a+', encoding='utf-8') as f:
         fcntl.flock(f, fcntl.LOCK_EX)  # released when the file closes
         f.seek(0)
         records = {_key(r): r for r in _parse(f, path)}
-        records[_key(new)] = new
+        records[new_key] = new
+        text = ''.join(
+            json.dumps(records[key]) + '\n'
+            for key in sorted(records, key=lambda k: tuple(map(str, k))))
         f.seek(0)
         f.truncate()
-        for key in sorted(records, key=lambda k: tuple(map(str, k))):
-            f.write(json.dumps(records[key]) + '\n')
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def load(path: str) -> List[Dict]:
     """The records of a results file; a malformed line names file:line."""
     with open(path, encoding='utf-8') as f:
+        fcntl.flock(f, fcntl.LOCK_SH)  # not while a writer rewrites it
         return _parse(f, path)
 
 

@@ -36,4 +36,17 @@ def test_concurrent_writers_keep_every_record(tmp_path):
         p.start()
     for p in procs:
         p.join()
+    assert [p.exitcode for p in procs] == [0] * 4
     assert len(run_records.load(path)) == 160
+
+
+def test_a_record_that_cannot_be_written_leaves_the_file(tmp_path):
+    path = str(tmp_path / 'runs.jsonl')
+    _write(path, 1, 2)
+    before = open(path).read()
+    with pytest.raises(TypeError):
+        run_records.save(path, dict(config='a.py', seed=0, split='test',
+                                    metrics=dict(f1=object())))
+    with pytest.raises(KeyError):
+        run_records.save(path, dict(seed=0))
+    assert open(path).read() == before
