@@ -74,7 +74,6 @@ class AttributeRoIHead(StandardRoIHead):
         self.attr_categories_cfg = (None if attr_categories is None else
                                     sorted({int(i) for i in attr_categories}))
         self.attr_categories = self.attr_categories_cfg
-        self._attr_categories_given = attr_categories is not None
         self._warned_no_meta = False
         self._shared_feats = None
         if attr_from == 'box_fcs':
@@ -133,7 +132,6 @@ class AttributeRoIHead(StandardRoIHead):
                 f'class indices {indices} by its category_ids {cat_ids}; '
                 'set roi_head.attr_categories=None to take the dataset\'s')
         self.attr_categories = indices
-        self._attr_categories_given = True
 
     def _keep_shared_feats(self, module, inputs, output):
         # ConvFCBBoxHead applies ReLU after each shared FC
@@ -218,7 +216,7 @@ class AttributeRoIHead(StandardRoIHead):
         scores = (self.attr_head.predict(self._attr_forward(x, rois), labels)
                   if len(rois) else rois.new_zeros(
                       (0, self.attr_head.num_attributes)))
-        if not self._attr_categories_given and not self._warned_no_meta:
+        if self.attr_categories is None and not self._warned_no_meta:
             self._warned_no_meta = True
             print_log(
                 'AttributeRoIHead: attr_categories=None and no dataset meta '
