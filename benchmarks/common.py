@@ -1,6 +1,6 @@
 """What the benchmark scripts share: the input size a pipeline gives,
 SynthFashion images at that size (generated once, under the temp folder),
-and a per-call timer."""
+a per-call timer and the median (min-max) of repetitions."""
 import os.path as osp
 import tempfile
 import time
@@ -42,3 +42,10 @@ def timed(fn, iters, warmup, sync):
         sync()
         times.append(time.perf_counter() - start)
     return np.array(times)
+
+
+def spread(values, fmt='{:.1f}') -> str:
+    """``median (min-max)`` of repeated measurements, each as ``fmt``."""
+    values = np.asarray(values)
+    return (fmt.format(np.median(values)) + ' (' + fmt.format(values.min())
+            + '-' + fmt.format(values.max()) + ')')

@@ -36,7 +36,7 @@ from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
-from common import pipeline_size, synthfashion_at
+from common import pipeline_size, spread, synthfashion_at
 from mmfashion_attr.apis import AttributeInferencer
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -115,12 +115,6 @@ def run_load(url, images, num_requests, concurrency):
     with ThreadPoolExecutor(concurrency) as pool:
         latencies = np.array(list(pool.map(one, range(num_requests))))
     return num_requests / (time.perf_counter() - start), latencies
-
-
-def spread(values, fmt='{:.1f}'):
-    values = np.asarray(values)
-    return (fmt.format(np.median(values)) + ' (' + fmt.format(values.min())
-            + '-' + fmt.format(values.max()) + ')')
 
 
 def main():

@@ -26,7 +26,6 @@ import os.path as osp
 import tempfile
 import time
 
-import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -36,7 +35,7 @@ from mmpretrain.registry import DATASETS, HOOKS
 from torch.utils.data import Dataset
 
 import mmfashion_attr  # noqa: F401
-from common import pipeline_size, synthfashion_at
+from common import pipeline_size, spread, synthfashion_at
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -244,9 +243,9 @@ def main():
         ('ratio Runner / plain', [r[0] / r[1] for r in reps], 3),
         ('Runner time waiting for data %', [100 * r[2] for r in reps], 1))
     for label, values, digits in columns:
-        print(f'{label:<50} {np.median(values):8.{digits}f} '
-              f'({min(values):.{digits}f}-{max(values):.{digits}f})  '
-              'each: ' + ', '.join(f'{v:.{digits}f}' for v in values))
+        fmt = f'{{:.{digits}f}}'
+        print(f'{label:<50} {spread(values, fmt)}  each: '
+              + ', '.join(map(fmt.format, values)))
 
 
 if __name__ == '__main__':
