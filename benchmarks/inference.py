@@ -32,7 +32,7 @@ from mmengine.dataset import default_collate
 from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
-from common import pipeline_size, synthfashion_at, timed
+from common import pipeline_size, spread, synthfashion_at, timed
 from mmfashion_attr.apis import AttributeInferencer
 from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
 from mmfashion_attr.deployment import ScoresModel
@@ -156,9 +156,8 @@ def main():
     ref = rows[0][1][2]
     for name, (p50, p90, rates) in rows:
         cells = ''.join(
-            f'{np.median(rates[bs]):14.1f} ({rates[bs].min():.1f}-'
-            f'{rates[bs].max():.1f}){"":>2}'.rjust(32)
-            + f'{np.median(rates[bs]) / np.median(ref[bs]):7.2f}'
+            f'{spread(rates[bs]):>30}  '
+            f'{np.median(rates[bs]) / np.median(ref[bs]):7.2f}'
             for bs in args.batch_sizes)
         print(f'{name:<46}{p50:10.1f}{p90:10.1f}{cells}')
 
