@@ -3,8 +3,9 @@
 # throughput (Runner beside the plain loop; eager and compiled; loader
 # workers and data in memory) and inference (raw model, inferencer, ONNX
 # Runtime) for the demo config at 128 px and the paper's
-# effv2m_fpn_cbam.py at 380 px, and parsing a 1M-row catalogue CSV. Each command's output goes to
-# OUT/<name>.txt under a header (command, UTC date, commit, machine).
+# effv2m_fpn_cbam.py at 380 px, and parsing a 1M-row catalogue CSV. Each
+# command's output goes to OUT/<name>.txt under a header (command, UTC
+# date, commit, machine).
 # About 10 minutes on 2 cores; run it on an otherwise idle machine.
 #
 #   bash benchmarks/cpu_figures.sh [OUT_DIR [NAME...]]
