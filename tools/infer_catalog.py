@@ -4,17 +4,23 @@
         --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
         [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
         [--launcher pytorch] [--backend onnxruntime] [--retry-errors]
+        [--merge FILE.jsonl|.csv]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
 
 Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
-"image", "attributes", "scores"), errors-<run>-<rank>.jsonl (unreadable
-images, with the error) and report.json (counts, duplicates in the input
-removed). A rerun predicts only the images not yet written: a killed run is
-resumed by running the same command again; --retry-errors also tries again
-the images that failed (a transient read error). Images are matched by
-absolute path, whatever folder or --img-prefix named them.
---max-batches stops each rank after N batches (a catalogue in chunks).
---backend onnxruntime: CKPT is a tools/deployment/pytorch2onnx.py file.
+"image", "key", "attributes", "scores"), errors-<run>-<rank>.jsonl
+(unreadable images, with the error) and report.json (counts, duplicates in
+the input removed). A rerun predicts only the images not yet written: a
+killed run is resumed by running the same command again (a line the kill
+cut short is removed first); --retry-errors also tries again the images
+that failed (a transient read error). Images are matched by absolute path,
+whatever folder or --img-prefix named them. A file name that is not UTF-8
+is written escaped in "image" / "key", exactly (base64) in "image_b64" /
+"key_b64". --ann is read by the training reader (its errors name
+file:line). --max-batches stops each rank after N batches (a catalogue in
+chunks). --merge FILE: then one file with each image once (as
+tools/merge_catalog_output.py). --backend onnxruntime: CKPT is a
+tools/deployment/pytorch2onnx.py file.
 """
 import argparse
 import json
@@ -31,7 +37,8 @@ from mmengine.utils import ProgressBar
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.apis import AttributeInferencer
 from mmfashion_attr.apis.catalog_inference import (catalogue_images,
-                                                   infer_catalog, next_run_id)
+                                                   infer_catalog,
+                                                   merge_outputs, next_run_id)
 from mmfashion_attr.utils import prepare_distributed
 
 
@@ -53,6 +60,9 @@ def parse_args():
     parser.add_argument('--max-batches', type=int, default=None)
     parser.add_argument('--retry-errors', action='store_true',
                         help='try the images that failed before again')
+    parser.add_argument('--merge', default=None, metavar='FILE',
+                        help='then write FILE (.jsonl or .csv): each image '
+                        'of OUT_DIR once')
     parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
                         default='pytorch')
     parser.add_argument('--launcher', choices=['none', 'pytorch'],
@@ -96,6 +106,8 @@ def main():
                       seconds=round(time.perf_counter() - start, 1))
         with open(osp.join(args.out, 'report.json'), 'w') as f:
             json.dump(counts, f, indent=1)
+        if args.merge:
+            counts['merge'] = merge_outputs(args.out, args.merge)
         print(f'\n{json.dumps(counts)}')
 
 

@@ -24,7 +24,6 @@ import base64
 import csv
 import html
 import io
-import json
 import logging
 import os.path as osp
 from collections import Counter
@@ -32,9 +31,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..apis.catalog_inference import image_key, read_lines
+from ..apis.catalog_inference import image_key, read_lines, row_key
+from ..datasets.catalog.checks import duplicate_message
 from ..datasets.catalog.rows import (VALUE_SEPARATOR, AnnotationError,
-                                     annotation_format, split_cell)
+                                     RowEncoder, split_cell)
 from ..datasets.schema import AttributeSchema
 
 logger = logging.getLogger(__name__)
@@ -44,94 +44,42 @@ ISSUE_COLUMNS = ('rank', 'image', 'attribute', 'seller_value',
 
 
 # -- the catalogue ---------------------------------------------------------
-def _cells(ann_file: str) -> List[Tuple[int, str, str, Dict[str, list]]]:
-    """(line, image, category, attribute -> values) per row, unchecked."""
-    rows = []
-    with open(ann_file, encoding='utf-8-sig', newline='') as f:
-        if annotation_format(ann_file) == 'csv':
-            reader = csv.DictReader(f)
-            for row in reader:
-                attrs = {k.strip(): split_cell(v or '') for k, v in
-                         row.items() if k and k.strip() not in
-                         ('image', 'category')}
-                rows.append((reader.line_num, (row.get('image') or '').strip(),
-                             (row.get('category') or '').strip(), attrs))
-            return rows
-        for line, text in enumerate(f, 1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-                attrs = {k: split_cell(v) if isinstance(v, str) else
-                         [x.strip() for x in (v or [])]
-                         for k, v in row.get('attributes', {}).items()}
-                rows.append((line, str(row.get('image', '')).strip(),
-                             str(row.get('category') or '').strip(), attrs))
-            except (json.JSONDecodeError, AttributeError, TypeError) as e:
-                raise AnnotationError(f'{ann_file}:{line}: malformed row '
-                                      f'({e})') from e
-    return rows
-
-
 def read_catalogue(ann_file: str, schema: AttributeSchema
                    ) -> Tuple[List[dict], List[dict], List[str]]:
     """The labelled cells of a catalogue: those the schema accepts (to be
     audited by the model), schema findings (``kind`` ``schema`` or
-    ``unknown_value``), and every row's image name. Unlike the training reader
-    (:mod:`..datasets.catalog.rows`), a value the schema rejects is a
-    finding, not an error; an unknown attribute column, an empty image
-    name or a repeated image is an ``AnnotationError`` naming file:line.
+    ``unknown_value``), and every row's image name. The file is read by the
+    training reader (:mod:`..datasets.catalog.reader`: the same errors
+    naming file:line for ragged rows, encodings, duplicate columns or
+    images, empty files, unknown attribute columns); only a value or
+    category the schema rejects is a finding here, not an error.
     """
-    tasks = {t['name']: t for t in schema.tasks}
-    allowed = {c: schema.allowed_values(c) for c in schema.categories}
-    cat_task = schema.category_task
+    encoder = RowEncoder(schema)
+    cat_name = schema.category_task or 'category'
     labels, findings, seen = [], [], {}
-    for line, image, category, attrs in _cells(ann_file):
-        where = f'{ann_file}:{line}'
-        if not image:
-            raise AnnotationError(f'{where}: empty image path')
+    for line, image, category, cells in encoder.reader(ann_file):
         if image in seen:
-            raise AnnotationError(f'{where}: duplicate image {image!r} '
-                                  f'(first at {ann_file}:{seen[image]})')
+            raise AnnotationError(duplicate_message(
+                ann_file, line, image, seen[image]), 'duplicate_image')
         seen[image] = line
-        cells = dict(attrs)
-        if cat_task and category:
-            cells = {cat_task: [category], **cells}
-        known_category = category in allowed
-        for name, values in cells.items():
-            if name not in tasks:
-                raise AnnotationError(f'{where}: unknown attribute {name!r} '
-                                      f'(schema {schema.source})')
+        if category:
+            cells = [(cat_name, category)] + cells
+        for name, cell in cells:
+            values = split_cell(cell) if isinstance(cell, str) else \
+                list(cell)
             if not values:
                 continue  # missing: not audited
-            cell = dict(image=image, line=line, attribute=name,
-                        category=category, values=list(values))
-            unknown = [v for v in values if v not in tasks[name]['classes']]
-            reason = None
-            if unknown:
-                kind = 'unknown_value'
-                reason = f'{unknown} not among {name!r} values'
-            elif name == cat_task:
-                kind = 'label'
-            elif len(values) > 1 and not tasks[name]['multi_label']:
-                kind, reason = 'schema', f'{name!r} is single-label'
-            elif category and not known_category:
-                kind, reason = 'schema', f'unknown category {category!r}'
-            elif category and name not in allowed[category]:
-                kind = 'schema'
-                reason = f'{name!r} does not apply to {category!r}'
-            elif category and set(values) - allowed[category][name]:
-                kind = 'schema'
-                reason = (f'{sorted(set(values) - allowed[category][name])}'
-                          f' not allowed for {category!r}')
+            entry = dict(image=image, line=line, attribute=name,
+                         category=category, values=values)
+            problem = encoder.problems(name, cell, category)
+            if problem is None:
+                labels.append(entry)
             else:
-                kind = 'label'
-            if kind == 'label':
-                labels.append(cell)
-            else:
-                logger.info('%s: %s: %s', where, kind, reason)
-                findings.append(dict(cell, kind=kind, reason=reason,
-                                     score=1.0, suggested=[], flagged=True))
+                logger.info('%s:%d: %s: %s', ann_file, line, problem.kind,
+                            problem.message)
+                findings.append(dict(entry, kind=problem.kind,
+                                     reason=problem.message, score=1.0,
+                                     suggested=[], flagged=True))
     return labels, findings, list(seen)
 
 
@@ -147,7 +95,7 @@ def read_scores(scores_file: str, tasks: Sequence[dict],
     out, errors, where_of = {}, 0, {}
     for number, row in enumerate(read_lines(scores_file), 1):
         where = f'{scores_file}:{number}'
-        key = row.get('key') or image_key(row.get('image', ''))
+        key = row_key(row)
         if key not in images:
             raise ValueError(f'{where}: image {row.get("image")!r} is not in '
                              'the catalogue (is --img-prefix the folder the '

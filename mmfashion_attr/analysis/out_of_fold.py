@@ -15,6 +15,11 @@ Work folder layout::
     DIR/oof_scores.jsonl        every image's held-out scores (one line each,
                                 infer_catalog's format)
 
+Rows with labels the schema rejects (an unknown value or category, a value
+not allowed for the category) are kept: the folds train on their valid
+labels only (the dataset's ``invalid_labels='skip'``) and score every
+image; ``tools/audit_catalog.py`` reports the rejected labels as findings.
+
 A rerun skips every finished step (a fold whose checkpoint and scores
 exist is not touched; a killed training resumes from its last checkpoint;
 a killed scoring predicts only the images not yet written).
@@ -31,6 +36,7 @@ import numpy as np
 from mmengine.config import Config
 
 from ..apis.catalog_inference import image_key, infer_catalog, read_done
+from ..apis.catalog_output import dump_line
 from ..datasets.schema import task_slices
 
 SPLIT, TRAIN_DONE, DONE, OOF = ('folds.json', 'train_done.json', 'done.json',
@@ -52,7 +58,7 @@ def build_train_dataset(cfg: Config):
     if spec.get('indices') is not None:
         raise ValueError('train_dataloader.dataset already has `indices`; '
                          'folds are drawn over the whole annotation file')
-    spec['pipeline'] = []
+    spec.update(pipeline=[], invalid_labels='skip')
     dataset = DATASETS.build(spec)
     dataset.full_init()
     return dataset
@@ -123,6 +129,8 @@ def fold_config(cfg: Config, held_out: Sequence[int], num_rows: int,
     cfg = copy.deepcopy(cfg)
     keep = np.setdiff1d(np.arange(num_rows), held_out).tolist()
     cfg.train_dataloader.dataset.indices = keep
+    # labels the schema rejects: left out here, findings of the audit
+    cfg.train_dataloader.dataset.invalid_labels = 'skip'
     cfg.work_dir = work_dir
     cfg.resume, cfg.load_from = True, None  # mmengine: latest in work_dir
     cfg.experiment_name = f'fold_{k}'  # mmengine appends a timestamp
@@ -242,7 +250,7 @@ def merge_scores(work_dir: str, paths: Sequence[str],
             if row is None:
                 raise RuntimeError(f'fold {fold_of[i]}: no score of {path}')
             errors += 'error' in row
-            f.write(json.dumps(row, ensure_ascii=False) + '\n')
+            f.write(dump_line(row))
             written += 1
     os.replace(out + '.tmp', out)
     return dict(oof_scores=out, lines=written, unreadable=errors)

@@ -3,39 +3,47 @@ JSON Lines shards, resumable, unreadable images reported instead of fatal.
 
 Output folder layout (``part-<run>-<rank>.jsonl`` per rank and run)::
 
-    OUT/part-0001-0.jsonl   {"image", "attributes": {...}, "scores": {...}}
-    OUT/errors-0001-0.jsonl {"image": ..., "error": "ImageDecodeError: ..."}
+    OUT/part-0001-0.jsonl   {"image", "key", "attributes": {...},
+                             "scores": {...}}
+    OUT/errors-0001-0.jsonl {"image", "key", "error": "ImageDecodeError: ..."}
     OUT/report.json         counts of the last run
 
-A rerun reads every complete line already written (a line cut short by a
-kill, even inside a multi-byte character, is ignored and its image predicted
-again) and predicts only the images not in them. Images are matched by their
-absolute, normalised path, so a rerun from another folder or with an
-equivalent ``--img-prefix`` finds them; the same image listed twice is
-predicted once. Without ``retry_errors`` every image ends up in exactly one
+Any file name is read and written back: one that is not UTF-8 is escaped in
+``image`` / ``key`` and kept exactly in ``image_b64`` / ``key_b64``
+(:mod:`.catalog_output`). A rerun first cuts a line cut short by a kill off
+the end of its file (even inside a multi-byte character; its image is
+predicted again), so ``cat part-*.jsonl`` stays valid JSON Lines, then
+predicts only the images not in the complete lines. Images are matched by
+their absolute, normalised path, so a rerun from another folder or with an
+equivalent ``--img-prefix`` finds them; the same image listed twice in a
+folder or list is predicted once (twice in a catalogue file is an error, as
+for training). Without ``retry_errors`` every image ends up in exactly one
 complete line; with it, an image that failed before is tried again and its
 latest line (predictions before errors within a run) is its result.
+:func:`.catalog_output.merge_outputs` writes one file with each image once.
 """
-import csv
-import glob
-import json
+import codecs
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from ..datasets.catalog.rows import annotation_format
-from .attribute_inferencer import (IMAGE_EXTENSIONS, format_scores,
-                                   read_image_list)
+from ..datasets.catalog.checks import duplicate_message
+from ..datasets.catalog.reader import AnnotationError, CatalogReader
+from .attribute_inferencer import IMAGE_EXTENSIONS, format_scores
+from .catalog_output import (as_text, cut_partial_lines, dump_line,
+                             image_key, merge_outputs, next_run_id,
+                             path_fields, read_done, read_lines, row_key,
+                             row_path)
 from .image_path_dataset import ImagePathDataset
 
-
-def image_key(path: str) -> str:
-    """What identifies an image across runs: its absolute normalised path."""
-    return osp.normpath(osp.abspath(path))
+__all__ = ['catalogue_images', 'catalogue_names', 'image_key',
+           'infer_catalog', 'merge_outputs', 'next_run_id', 'read_done',
+           'read_image_names', 'read_lines', 'row_key', 'row_path',
+           'unique_images']
 
 
 def unique_images(paths: Sequence[str]) -> Tuple[List[str], int]:
@@ -50,70 +58,47 @@ def unique_images(paths: Sequence[str]) -> Tuple[List[str], int]:
     return unique, len(paths) - len(unique)
 
 
+def catalogue_names(ann: str) -> List[str]:
+    """The image names of a catalogue file, read by the training reader
+    (:class:`CatalogReader`: same errors naming file:line, names
+    normalised); only the ``image`` column is needed, labels are not
+    checked; a repeated image is an error."""
+    names, seen = [], {}
+    for line, image, _, _ in CatalogReader(ann, required=('image', )):
+        if image in seen:
+            raise AnnotationError(duplicate_message(ann, line, image,
+                                                    seen[image]),
+                                  'duplicate_image')
+        seen[image] = line
+        names.append(image)
+    return names
+
+
+def read_image_names(list_file: str) -> List[str]:
+    """A list file: one image path per line, blank lines skipped, a UTF-8
+    BOM dropped; any bytes (a name that is not UTF-8 is kept as the
+    filesystem's ``str``, :func:`os.fsdecode`)."""
+    with open(list_file, 'rb') as f:
+        data = f.read()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    return [os.fsdecode(n.strip()) for n in data.splitlines() if n.strip()]
+
+
 def catalogue_images(ann: Optional[str] = None, images: Optional[str] = None,
                      list_file: Optional[str] = None,
                      img_prefix: str = '') -> List[str]:
     """Image paths from an annotation file (its ``image`` column / key,
     joined to ``img_prefix``), a folder (recursively) or a list file."""
     if ann:
-        with open(ann, encoding='utf-8-sig', newline='') as f:
-            if annotation_format(ann) == 'csv':
-                names = [row['image'].strip() for row in csv.DictReader(f)]
-            else:
-                names = [json.loads(line)['image'].strip() for line in f
-                         if line.strip()]
-        return [osp.join(img_prefix, n) for n in names]
+        return [osp.join(img_prefix, n) for n in catalogue_names(ann)]
     if images:
         found = []
         for folder, _, files in os.walk(images):
             found += [osp.join(folder, n) for n in files
                       if n.lower().endswith(IMAGE_EXTENSIONS)]
         return sorted(found)
-    return read_image_list(list_file)
-
-
-def read_lines(path: str) -> List[dict]:
-    """The complete JSON lines of one output file. A last line cut short by
-    a kill (no newline; possibly inside a multi-byte character) is dropped;
-    any other undecodable line is an error naming the file and line."""
-    rows = []
-    with open(path, 'rb') as f:
-        for number, raw in enumerate(f, 1):
-            if not raw.endswith(b'\n'):
-                break  # cut short by a kill: predicted again
-            try:
-                rows.append(json.loads(raw.decode('utf-8')))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise ValueError(f'{path}:{number}: not a JSON line written '
-                                 f'by infer_catalog ({e})') from e
-    return rows
-
-
-def _run_of(path: str) -> int:
-    return int(osp.basename(path).split('-')[1])
-
-
-def read_done(out_dir: str, retry_errors: bool = False) -> Dict[str, dict]:
-    """Image key (:func:`image_key`) -> its latest complete output line so
-    far; with ``retry_errors`` images whose latest line is an error are left
-    out (to be tried again)."""
-    done = {}
-    files = glob.glob(osp.join(out_dir, 'errors-*.jsonl')) + glob.glob(
-        osp.join(out_dir, 'part-*.jsonl'))
-    # by run; within a run errors first, so a later prediction wins
-    for path in sorted(files, key=lambda p: (_run_of(p),
-                                             osp.basename(p)[0] == 'p', p)):
-        for row in read_lines(path):
-            done[row.get('key') or image_key(row['image'])] = row
-    if retry_errors:
-        done = {k: r for k, r in done.items() if 'error' not in r}
-    return done
-
-
-def next_run_id(out_dir: str) -> str:
-    runs = [int(osp.basename(p).split('-')[1]) for p in glob.glob(
-        osp.join(out_dir, 'part-*.jsonl'))]
-    return f'{max(runs, default=0) + 1:04d}'
+    return read_image_names(list_file)
 
 
 def collate(batch):
@@ -135,6 +120,7 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
     before again. Returns this rank's counts.
     """
     os.makedirs(out_dir, exist_ok=True)
+    cut = cut_partial_lines(out_dir) if rank == 0 else 0
     done = read_done(out_dir, retry_errors)
     paths, duplicates = unique_images(paths)
     todo = [p for p in paths if image_key(p) not in done][rank::world_size]
@@ -146,7 +132,8 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
                         collate_fn=collate)
     # the same on every rank: skipped_done, duplicates_removed
     counts = dict(skipped_done=sum(image_key(p) in done for p in paths),
-                  duplicates_removed=duplicates, predicted=0, unreadable=0)
+                  duplicates_removed=duplicates, predicted=0, unreadable=0,
+                  cut_lines_removed=cut)
     model = inferencer.model
     part = osp.join(out_dir, f'part-{run_id}-{rank}.jsonl')
     errors = osp.join(out_dir, f'errors-{run_id}-{rank}.jsonl')
@@ -156,19 +143,16 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
             if max_batches is not None and k >= max_batches:
                 break
             for b in bad:
-                fe.write(json.dumps(dict(
-                    image=b['img_path'], key=image_key(b['img_path']),
-                    error=b['error']), ensure_ascii=False) + '\n')
+                fe.write(dump_line(dict(path_fields(b['img_path']),
+                                        error=as_text(b['error']))))
             if data is not None:
                 with torch.no_grad():
                     samples = model.test_step(data)
                 for sample in samples:
-                    fp.write(json.dumps(dict(
-                        image=sample.img_path, key=image_key(sample.img_path),
-                        **format_scores(
+                    fp.write(dump_line(dict(
+                        path_fields(sample.img_path), **format_scores(
                             sample.pred_score.cpu().numpy(),
-                            inferencer.tasks, inferencer.thresholds)),
-                        ensure_ascii=False) + '\n')
+                            inferencer.tasks, inferencer.thresholds))))
                     counts['predicted'] += 1
             counts['unreadable'] += len(bad)
             fp.flush()

@@ -119,8 +119,8 @@ def test_schema_findings_are_not_model_opinions(tmp_path):
     found = {(r['image'], r['attribute']): r for r in rows
              if r['kind'] != 'label'}
     assert found[('im02.jpg', 'closure')]['kind'] == 'schema'
-    assert "not allowed for 'shirt'" in found[('im02.jpg', 'closure')][
-        'reason']
+    assert "do not apply to category 'shirt'" in found[
+        ('im02.jpg', 'closure')]['reason']
     assert found[('im03.jpg', 'color')]['kind'] == 'unknown_value'
     assert found[('im04.jpg', 'pattern')]['kind'] == 'schema'
     assert len(found) == 3

@@ -6,7 +6,7 @@ and ``gt_attr_mask`` (bool per task: labelled or missing).
 """
 import copy
 import os.path as osp
-from array import array
+from collections import Counter
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -18,6 +18,7 @@ from mmpretrain.registry import DATASETS, TRANSFORMS
 from ..schema import AttributeSchema
 from ..schema_subset import build_subset
 from .attribute_table import AttributeTable, AttributeTableBuilder
+from .checks import duplicate_message, find_duplicates, find_missing_images
 from .rows import VALUE_SEPARATOR, AnnotationError, RowEncoder, read_rows
 
 __all__ = ['AnnotationError', 'CatalogAttrDataset',
@@ -66,6 +67,12 @@ class CatalogAttrDataset(BaseDataset):
             keep the rows of these categories (rows without a category label
             are left out, counted in the log) and these tasks' labels, as
             :class:`SchemaSubset`; give the head the same ``subset``.
+        invalid_labels (str): ``'error'``: a value or category the schema
+            does not know or allow is an ``AnnotationError`` naming the row;
+            ``'skip'``: such a cell is left out as missing (the row's other
+            labels kept; with an unknown category all its labels), counted
+            in the log with the first rows. The label audit's
+            ``cross_val_scores`` uses ``'skip'``; the audit reports them.
         **kwargs: ``mmengine.dataset.BaseDataset`` options (pipeline,
             test_mode, lazy_init, indices, ...).
     """
@@ -79,6 +86,7 @@ class CatalogAttrDataset(BaseDataset):
                  fallback_ann_file: Optional[str] = None,
                  backend_args: Optional[dict] = None,
                  subset: Optional[dict] = None,
+                 invalid_labels: str = 'error',
                  metainfo: Optional[dict] = None,
                  pipeline=(),
                  **kwargs):
@@ -88,6 +96,10 @@ class CatalogAttrDataset(BaseDataset):
         self.subset = build_subset(self.full_schema, subset)
         self.schema = self.subset.schema if self.subset else self.full_schema
         self.check_images = check_images
+        if invalid_labels not in ('error', 'skip'):
+            raise ValueError(f"invalid_labels={invalid_labels!r}: 'error' "
+                             "or 'skip'")
+        self.invalid_labels = invalid_labels
         self.backend_args = backend_args
         self.fallback_ann_file = fallback_ann_file
         self.table: Optional[AttributeTable] = None
@@ -138,20 +150,36 @@ class CatalogAttrDataset(BaseDataset):
         encoder = RowEncoder(self.full_schema)
         builder = AttributeTableBuilder(encoder.num_classes,
                                         len(encoder.tasks))
+        skipped = [] if self.invalid_labels == 'skip' else None
         with get_local_path(ann_file,
                             backend_args=self.backend_args) as local:
-            for line, image, labels, mask in read_rows(ann_file, local,
-                                                       encoder):
+            for line, image, labels, mask in read_rows(
+                    ann_file, local, encoder,
+                    on_label_error=None if skipped is None else
+                    skipped.append):
                 builder.add(image, line, labels, mask)
-        if not len(builder):
-            raise AnnotationError(f'{ann_file}: no annotation rows')
+        if skipped:
+            self._log_skipped(ann_file, skipped)
         table = builder.build()
-        self._check_duplicates(table, ann_file)
+        duplicates = find_duplicates(table)
+        if duplicates:
+            first, dup = duplicates[0]
+            raise AnnotationError(duplicate_message(
+                ann_file, table.lines[dup], table.image(dup),
+                table.lines[first]), 'duplicate_image')
         if self.subset is not None:
             table = self._apply_subset(table, ann_file)
         if self.check_images:
             self._check_images(table, ann_file)
         return table
+
+    @staticmethod
+    def _log_skipped(ann_file: str, skipped: List[AnnotationError]):
+        kinds = Counter(e.kind for e in skipped)
+        MMLogger.get_current_instance().warning(
+            f'{ann_file}: {len(skipped)} labels the schema does not accept '
+            f'left out as missing ({dict(kinds)}; invalid_labels=\'skip\'),'
+            ' e.g. ' + '; '.join(str(e) for e in skipped[:5]))
 
     def _apply_subset(self, table: AttributeTable,
                       ann_file: str) -> AttributeTable:
@@ -186,59 +214,18 @@ class CatalogAttrDataset(BaseDataset):
                 f'{subset.schema.source} ({int((dropped > 0).sum())} rows)')
         return table.project(subset.task_index, subset.columns)
 
-    @staticmethod
-    def _check_duplicates(table: AttributeTable, ann_file: str):
-        """Duplicate image names, found by sorting hashes (no 1M-key dict)."""
-        names, spans = table.path_spans()
-        hashes = np.frombuffer(array('q', (hash(names[a:b])
-                                           for a, b in spans)), np.int64)
-        order = np.argsort(hashes, kind='stable')
-        same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
-        clashes = [(order[k], order[k + 1]) for k in same
-                   if table.image(order[k]) == table.image(order[k + 1])]
-        if clashes:
-            first, dup = min(clashes, key=lambda p: table.lines[p[1]])
-            raise AnnotationError(
-                f'{ann_file}:{table.lines[dup]}: duplicate image '
-                f'{table.image(dup)!r} (first at {ann_file}:'
-                f'{table.lines[first]})')
-
     def _img_root(self) -> str:
         return self.data_prefix.get('img_path', '')
 
     def _check_images(self, table: AttributeTable, ann_file: str):
-        """Every image exists: one listing per folder, not one stat per
-        image, one folder's listing in memory at a time."""
-        root = self._img_root()
-        backend = get_file_backend(root or '.', backend_args=self.backend_args)
-        names, spans = table.path_spans()
-        folders, folder_of, name_start = {}, array('q'), array('q')
-        for a, b in spans:
-            cut = names.rfind(b'/', a, b) + 1 or a
-            folder_of.append(folders.setdefault(names[a:cut], len(folders)))
-            name_start.append(cut)
-        folder_of = np.frombuffer(folder_of, np.int64)
-        order = np.argsort(folder_of, kind='stable')
-        bounds = np.searchsorted(folder_of[order],
-                                 np.arange(len(folders) + 1))
-        for folder, fid in folders.items():
-            rows = order[bounds[fid]:bounds[fid + 1]]
-            sub = folder.decode('utf-8').rstrip('/')
-            path = backend.join_path(root, sub) if sub else root
-            try:
-                present = {n.encode('utf-8') for n in backend.list_dir_or_file(
-                    path or '.', list_dir=False, list_file=True)}
-            except (FileNotFoundError, NotADirectoryError):
-                present = set()
-            ends = table.offsets[rows + 1].tolist()  # this folder's rows
-            missing = [i for i, end in zip(rows.tolist(), ends)
-                       if names[name_start[i]:end] not in present]
-            if missing:
-                i = min(missing, key=lambda k: table.lines[k])
-                raise AnnotationError(
-                    f'{ann_file}:{table.lines[i]}: image file '
-                    f'{self._img_path(table.image(i))} does not exist '
-                    f'({len(missing)} missing in {path or "."})')
+        """Every image exists (:func:`.checks.find_missing_images`)."""
+        for path, missing in find_missing_images(table, self._img_root(),
+                                                 self.backend_args):
+            i = min(missing, key=lambda k: table.lines[k])
+            raise AnnotationError(
+                f'{ann_file}:{table.lines[i]}: image file '
+                f'{self._img_path(table.image(i))} does not exist '
+                f'({len(missing)} missing in {path})', 'missing_image')
 
     def _img_path(self, image: str) -> str:
         return osp.join(self._img_root(), image)

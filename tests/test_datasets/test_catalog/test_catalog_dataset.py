@@ -123,7 +123,8 @@ def test_unknown_extension_and_non_utf8_are_errors(root):
     with pytest.raises(AnnotationError, match=r"ann.txt: unknown annotation "
                        r"format '.txt'"):
         build(root, 'image,category\na.jpg,jeans\n', name='ann.txt')
-    with pytest.raises(AnnotationError, match=r'ann.csv: not UTF-8'):
+    with pytest.raises(AnnotationError, match=r'ann.csv:3: not UTF-8 text '
+                       r'\(byte 0xe9 at column 13\)'):
         build(root, 'image,category,closure\na.jpg,jeans,zip\n'
               'b.jpg,jeans,\xe9\n', encoding='latin-1')
 
