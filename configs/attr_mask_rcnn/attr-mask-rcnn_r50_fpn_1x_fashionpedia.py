@@ -27,6 +27,9 @@ model = dict(roi_head=dict(
     # the head and the checkpoint's dataset_meta carries to the inferencer
     attr_categories=None))
 custom_hooks = [dict(type='AttrCategoriesHook')]
+# mmdet's epoch loop with exact --resume (mmfashion_attr/engine/
+# exact_resume_loop.py): a resumed run ends where an uninterrupted one does
+train_cfg = dict(type='mmpretrain.ExactResumeEpochBasedTrainLoop')
 
 data_root = 'data/fashionpedia/'
 dataset_type = 'FashionpediaInstanceDataset'

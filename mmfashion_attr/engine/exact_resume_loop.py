@@ -45,11 +45,15 @@ class _RngCheckpointHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint):
         checkpoint['rng_state'] = self.loop.training_rng_state()
+        # where the epoch to resume starts (epochs may differ in length:
+        # LabelledTaskSampler's subsets in progressive training). Saved
+        # in after_train_epoch (meta's epoch already counts the finished
+        # one) or between epochs, e.g. CheckpointHook's second save after
+        # validation for save_best: the next epoch starts at this iteration
         meta = checkpoint.get('meta', {})
-        # where the epoch to resume starts: epochs may differ in length
-        # (LabelledTaskSampler's subsets in progressive training)
-        checkpoint['epoch_start_iter'] = meta['iter'] \
-            if meta.get('epoch', 0) > self.loop.epoch \
+        between_epochs = not self.loop.in_epoch \
+            or meta.get('epoch', 0) > self.loop.epoch
+        checkpoint['epoch_start_iter'] = self.loop.iter if between_epochs \
             else self.loop.epoch_start_iter
 
     def after_load_checkpoint(self, runner, checkpoint):
@@ -81,6 +85,7 @@ class ExactResumeEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.resume_rng_state = None
         self.resumed_epoch_start = None  # set when resuming
         self.epoch_start_iter = 0
+        self.in_epoch = False  # between run_epoch's first and last hook
         self._outer_rng = None  # training RNG while validation runs
         runner.register_hook(_RngCheckpointHook(self))
 
@@ -123,6 +128,7 @@ class ExactResumeEpochBasedTrainLoop(EpochBasedTrainLoop):
         rng, self.resume_rng_state = self.resume_rng_state, None
         if rng is not None and done == 0:
             set_rng_state(rng)  # epoch checkpoint: state as the epoch ended
+        self.in_epoch = True
         self.runner.call_hook('before_train_epoch')
         self.runner.model.train()
         batches = iter(self.dataloader)
@@ -137,4 +143,5 @@ class ExactResumeEpochBasedTrainLoop(EpochBasedTrainLoop):
         for idx, data_batch in enumerate(batches, start=done):
             self.run_iter(idx, data_batch)
         self.runner.call_hook('after_train_epoch')
+        self.in_epoch = False
         self._epoch += 1

@@ -14,7 +14,7 @@ train_dataloader = dict(batch_size=6)
 train_cfg = dict(max_epochs=2, val_interval=1)
 model = dict(head=dict(dropout=0.2))
 default_hooks = dict(checkpoint=dict(interval=1, by_epoch=False,
-                                     save_best=None, max_keep_ckpts=-1))
+                                     max_keep_ckpts=-1))
 '''
 
 
