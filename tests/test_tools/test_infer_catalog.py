@@ -1,5 +1,6 @@
 """tools/infer_catalog.py: rows and scores as the inferencer's, unreadable
 images reported, resumable, 2 processes = 1 process."""
+import csv
 import glob
 import json
 import os
@@ -84,13 +85,32 @@ def test_killed_run_rerun_writes_every_image_once(setup, tmp_path):
     assert len(first) == 4
     with open(part, 'w') as f:  # killed while writing the 4th line
         f.write(''.join(first[:3]) + first[3][:25])
-    infer(config, ckpt, images, out)
+    merged = str(tmp_path / 'merged.jsonl')
+    infer(config, ckpt, images, out, '--merge', merged)
     done = rows(out)
     assert len(done) == 8
     with open(osp.join(out, 'report.json')) as f:
         report = json.load(f)
     assert report['skipped_done'] == 3 and report['run'] == '0002'
+    assert report['cut_lines_removed'] == 1
     assert json.loads(first[3])['image'] in done
+    # the cut line was removed: the parts concatenate into valid JSON Lines
+    parts = b''.join(open(p, 'rb').read() for p in sorted(
+        glob.glob(osp.join(out, 'part-*.jsonl'))))
+    lines = [json.loads(x) for x in parts.splitlines()]
+    assert len(lines) == len({r['key'] for r in lines}) == 7
+    # --merge: each image once, sorted
+    with open(merged, encoding='utf-8') as f:
+        lines = [json.loads(x) for x in f]
+    assert [r['key'] for r in lines] == sorted(done)  # errors included
+    proc = run(['tools/merge_catalog_output.py', out,
+                str(tmp_path / 'merged.csv')])
+    assert json.loads(proc.stdout)['images'] == 8
+    with open(tmp_path / 'merged.csv', newline='') as f:
+        table = list(csv.DictReader(f))
+    assert sorted(r['image'] for r in table) == sorted(
+        r['image'] for r in lines)
+    assert sum(bool(r['error']) for r in table) == 1
 
 
 def test_two_processes_write_the_rows_of_one(setup, tmp_path):
@@ -202,3 +222,50 @@ def test_relative_absolute_and_duplicate_paths_are_one_image(
     assert (first['predicted'], first['duplicates_removed']) == (3, 1)
     second = infer_here(inferencer, absolute, out)
     assert (second['skipped_done'], second['predicted']) == (3, 0)
+
+
+def test_file_names_that_are_not_utf8_are_read_and_written_back(
+        inferencer, setup, tmp_path):
+    """Latin-1 and invalid UTF-8 names (Windows archives): predicted, kept
+    exactly (``image_b64``), escaped in ``image``; output files stay UTF-8
+    JSON; a rerun finds them done; the merge keeps them."""
+    from mmfashion_attr.apis.catalog_inference import (catalogue_images,
+                                                       merge_outputs,
+                                                       read_done, row_path)
+    folder = tmp_path / 'imgs'
+    folder.mkdir()
+    good = open(osp.join(setup[2], '000000.jpg'), 'rb').read()
+    names = [b'robe_\xe9t\xe9.jpg', b'bad_\xff\xfe.jpg', b'plain.jpg',
+             'jupe_ø.jpg'.encode()]
+    for name in names:
+        (folder / os.fsdecode(name)).write_bytes(good)
+    (folder / os.fsdecode(b'cass\xe9.jpg')).write_bytes(good[:300])
+    paths = catalogue_images(images=str(folder))
+    out = str(tmp_path / 'out')
+    first = infer_here(inferencer, paths, out)
+    assert (first['predicted'], first['unreadable']) == (4, 1)
+    for part in glob.glob(osp.join(out, '*.jsonl')):
+        with open(part, encoding='utf-8') as f:  # valid UTF-8
+            for line in f:
+                row = json.loads(line)
+                assert osp.exists(row_path(row))
+    done = read_done(out)
+    by_name = {os.fsencode(osp.basename(row_path(r))): r
+               for r in done.values()}
+    assert sorted(by_name) == sorted(names + [b'cass\xe9.jpg'])
+    latin = by_name[b'robe_\xe9t\xe9.jpg']
+    assert latin['image'].endswith('robe_\\xe9t\\xe9.jpg')
+    assert 'image_b64' in latin and latin['attributes']
+    assert 'image_b64' not in by_name['jupe_ø.jpg'.encode()]
+    assert 'cass\\xe9.jpg' in by_name[b'cass\xe9.jpg']['error']
+    again = infer_here(inferencer, paths, out)
+    assert (again['skipped_done'], again['predicted']) == (5, 0)
+    # a list file holding the same bytes finds the same images
+    listing = tmp_path / 'list.txt'
+    listing.write_bytes(b'\n'.join(os.fsencode(p) for p in paths) + b'\n')
+    assert catalogue_images(list_file=str(listing)) == paths
+    merged = str(tmp_path / 'all.jsonl')
+    assert merge_outputs(out, merged)['images'] == 5
+    with open(merged, encoding='utf-8') as f:
+        assert sorted(os.fsencode(osp.basename(row_path(json.loads(x))))
+                      for x in f) == sorted(by_name)
