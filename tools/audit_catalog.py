@@ -14,7 +14,9 @@ rate, schema errors) and audit.html (thumbnails, seller vs suggested value,
 sortable by score, filtered per attribute; opens from disk). Values the
 schema does not allow for the category are kind 'schema', unknown values
 'unknown_value'; the rest are cleanlab's (mmfashion_attr/analysis/
-label_audit.py).
+label_audit.py). The catalogue is read by the training reader: a ragged
+row, a duplicate column or image, bytes that are not UTF-8 or an empty file
+stop it naming file:line (tools/check_catalog.py lists them all).
 """
 import argparse
 import json

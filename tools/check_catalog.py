@@ -22,6 +22,7 @@ import os.path as osp
 import sys
 
 from mmfashion_attr.datasets.catalog.check import check_catalogue
+from mmfashion_attr.datasets.catalog.reader import AnnotationError
 
 
 def parse_args():
@@ -47,8 +48,11 @@ def main():
     if schema and not osp.exists(schema):
         sys.exit(f'{schema}: no such schema (--schema FILE, or --no-schema '
                  'to check the structure only)')
-    report = check_catalogue(args.ann, schema, args.img_prefix,
-                             args.max_listed)
+    try:
+        report = check_catalogue(args.ann, schema, args.img_prefix,
+                                 args.max_listed)
+    except (AnnotationError, OSError) as e:  # unknown format, no such file
+        sys.exit(str(e))
     for line in report['listed']:
         print(line)
     if report['problems'] > len(report['listed']):

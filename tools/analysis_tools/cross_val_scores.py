@@ -10,8 +10,11 @@ scoring the images it did not see. Writes DIR/oof_scores.jsonl (one line
 per training image, tools/infer_catalog.py's format), DIR/folds.json and
 DIR/report.json; see mmfashion_attr/analysis/out_of_fold.py for the rest.
 Resumable: a rerun skips folds whose checkpoint and scores exist, and
-resumes a killed fold. Then: tools/audit_catalog.py --scores
-DIR/oof_scores.jsonl.
+resumes a killed fold. Labels the schema rejects (an unknown value or
+category, a value the category does not allow) are left out of training
+and counted in the log; every image is scored. Then:
+tools/audit_catalog.py --scores DIR/oof_scores.jsonl, which lists them as
+findings.
 """
 import argparse
 import json
