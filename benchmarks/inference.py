@@ -29,14 +29,12 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import default_collate
-from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
 from common import pipeline_size, spread, synthfashion_at, timed
-from mmfashion_attr.apis import AttributeInferencer
+from mmfashion_attr.apis import AttributeInferencer, init_trained_model
 from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
 from mmfashion_attr.deployment import ScoresModel
-from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
 
 
 def latency_and_throughput(run, batches, args, sync):
@@ -83,8 +81,7 @@ def main():
         cfg.model.head.schema_file = osp.join(data, 'schema.json')
     cfg.model.backbone.init_cfg = None  # nothing to download
     checkpoint = args.checkpoint
-    with trusted_checkpoints():
-        model = get_model(cfg, checkpoint, device=args.device).eval()
+    model = init_trained_model(cfg, checkpoint, device=args.device)
     if checkpoint is None:  # the inferencer loads the same random weights
         checkpoint = osp.join(tempfile.mkdtemp(), 'random.pth')
         torch.save(dict(state_dict=model.state_dict()), checkpoint)

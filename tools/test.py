@@ -60,6 +60,12 @@ def parse_args():
         default=2,
         help='display time of every window. (second)')
     parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='load only the keys of the checkpoint that fit the model (fine-tuning '
+        'from another model); by default a missing, unexpected or '
+        'mis-shaped key or another attribute schema is an error')
+    parser.add_argument(
         '--no-pin-memory',
         action='store_true',
         help='whether to disable the pin_memory option in dataloaders.')
@@ -85,6 +91,8 @@ def parse_args():
 def merge_args(cfg, args):
     """Merge CLI arguments to config."""
     cfg.launcher = args.launcher
+    # a config's allow_partial_load is for load_from when fine-tuning
+    cfg.allow_partial_load = args.allow_partial
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

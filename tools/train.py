@@ -41,6 +41,12 @@ def parse_args():
         help='whether to auto scale the learning rate according to the '
         'actual batch size and the original batch size.')
     parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='load only the keys of load_from that fit the model (fine-tuning '
+        'from another model); by default a missing, unexpected or '
+        'mis-shaped key or another attribute schema is an error')
+    parser.add_argument(
         '--no-pin-memory',
         action='store_true',
         help='whether to disable the pin_memory option in dataloaders.')
@@ -70,6 +76,8 @@ def parse_args():
 def merge_args(cfg, args):
     """Merge CLI arguments to config."""
     cfg.launcher = args.launcher
+    if args.allow_partial:
+        cfg.allow_partial_load = True
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

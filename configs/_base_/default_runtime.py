@@ -12,6 +12,8 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # pred_label (--out, --show-dir) uses the evaluator's thresholds
     sync_thresholds=dict(type='SyncThresholdsHook'),
+    # the datasets' attribute tasks must be model.head's (else an error)
+    task_schema_check=dict(type='TaskSchemaCheckHook'),
 )
 # GPU runs: `--cfg-options custom_hooks.0.enabled=True` for channels_last
 # (with `--amp` for mixed precision).
@@ -30,5 +32,8 @@ vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'
 load_from = None
+# load_from / resume / test checkpoints must fit the model (all keys, shapes
+# and attribute schema); True loads the keys that fit (fine-tuning)
+allow_partial_load = False
 resume = False
 randomness = dict(seed=None, deterministic=False)

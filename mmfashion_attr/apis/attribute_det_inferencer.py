@@ -13,7 +13,7 @@ from mmdet.structures import DetDataSample
 from mmengine.registry import INFERENCERS
 
 from ..models.roi_heads import AttributeRoIHead
-from ..utils.checkpoint_loading import trusted_checkpoints
+from ..utils.checkpoint_loading import load_trained_weights
 
 
 @INFERENCERS.register_module()
@@ -34,8 +34,7 @@ class AttributeDetInferencer(DetInferencer):
 
     def __init__(self, *args, attr_thr: float = 0.5, **kwargs):
         self.attr_thr = attr_thr
-        with trusted_checkpoints():  # a full training checkpoint
-            super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)
         if 'attributes' not in self.model.dataset_meta:
             raise ValueError('the checkpoint carries no attribute names '
                              '(dataset_meta["attributes"]): train it with '
@@ -49,6 +48,15 @@ class AttributeDetInferencer(DetInferencer):
                 module.set_dataset_meta(
                     self.model.dataset_meta,
                     f"checkpoint {weights}'s dataset_meta")
+
+    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
+        """mmdet's, after refusing a checkpoint that does not fit the
+        config (:func:`load_trained_weights`)."""
+        if checkpoint is not None:
+            load_trained_weights(model, checkpoint, 'the checkpoint',
+                                 getattr(cfg, 'filename', None)
+                                 or 'the given config')
+        super()._load_weights_to_model(model, checkpoint, cfg)
 
     def pred2dict(self, data_sample: DetDataSample,
                   pred_out_dir: str = '') -> Dict:

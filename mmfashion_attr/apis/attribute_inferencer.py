@@ -16,8 +16,8 @@ from ..datasets.schema import task_slices
 from ..datasets.transforms.loading import ImageDecodeError
 from ..evaluation.thresholds import (binarize, evaluator_thresholds,
                                      load_thresholds, threshold_for)
-from ..utils.checkpoint_loading import trusted_checkpoints
 from .image_path_dataset import ImagePathDataset
+from .trained_model import init_trained_model
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
@@ -114,8 +114,12 @@ class AttributeInferencer(BaseInferencer):
             self.visualizer = None
             self.tasks = self.model.tasks
         elif backend == 'pytorch':
-            with trusted_checkpoints():  # a full training checkpoint
-                super().__init__(model, pretrained, device, **kwargs)
+            config = model if isinstance(model, Config) else \
+                Config.fromfile(model)
+            if kwargs:
+                config.merge_from_dict({'model': kwargs})
+            super().__init__(init_trained_model(config, pretrained, device),
+                             pretrained=False, device=device)
             self.tasks = model_tasks(self.model)
         else:
             raise ValueError(f"backend {backend!r}: 'pytorch' or "

@@ -12,9 +12,8 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
-from mmpretrain.apis import get_model
 
-from ..utils.checkpoint_loading import trusted_checkpoints
+from .trained_model import init_trained_model
 
 
 class M2FashionInferencer:
@@ -34,8 +33,7 @@ class M2FashionInferencer:
     def __init__(self, config: Union[str, Config], checkpoint: str,
                  device: str = 'cpu'):
         cfg = Config.fromfile(config) if isinstance(config, str) else config
-        with trusted_checkpoints():  # a full training checkpoint
-            self.model = get_model(cfg, checkpoint, device=device).eval()
+        self.model = init_trained_model(cfg, checkpoint, device)
         meta = getattr(self.model, '_dataset_meta', None) or {}  # get_model's
         if 'attributes' not in meta:
             raise ValueError(f'{checkpoint} carries no attribute names '

@@ -1,7 +1,10 @@
-from .checkpoint_loading import (register_checkpoint_loaders,
+from .checkpoint_loading import (CheckpointMismatchError,
+                                 load_trained_weights,
+                                 register_checkpoint_loaders,
                                  trusted_checkpoints)
 from .dataloader_defaults import set_dataloader_defaults
 from .distributed import prepare_distributed
 
-__all__ = ['prepare_distributed', 'register_checkpoint_loaders',
+__all__ = ['CheckpointMismatchError', 'load_trained_weights',
+           'prepare_distributed', 'register_checkpoint_loaders',
            'set_dataloader_defaults', 'trusted_checkpoints']

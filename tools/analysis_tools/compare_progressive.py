@@ -42,7 +42,6 @@ import sys
 import time
 
 import torch
-from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.analysis.approach_comparison import (
@@ -55,8 +54,8 @@ from mmfashion_attr.analysis.approach_comparison import (
 from mmfashion_attr.analysis.training_budget import (epochs_for, images_for,
                                                      labelled_table,
                                                      progressive_samples)
+from mmfashion_attr.apis import init_trained_model
 from mmfashion_attr.utils import run_records
-from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
 from mmfashion_attr.utils.experiment_runs import (finished_run, load_config,
                                                   train_and_test)
 
@@ -84,8 +83,7 @@ def image_size(cfg) -> int:
 
 def model_costs(cfg, checkpoint: str, iters: int) -> dict:
     """Parameters, state-dict bytes and median batch-1 latency (ms)."""
-    with trusted_checkpoints():
-        model = get_model(cfg, checkpoint, device='cpu').eval()
+    model = init_trained_model(cfg, checkpoint)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     size = image_size(cfg)

@@ -22,16 +22,15 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import default_collate
-from mmpretrain.apis import get_model
 from mmpretrain.registry import DATASETS
 
 import mmfashion_attr  # noqa: F401
+from mmfashion_attr.apis import init_trained_model
 from mmfashion_attr.apis.attribute_inferencer import (expand_inputs,
                                                       model_tasks,
                                                       test_pipeline)
 from mmfashion_attr.deployment import (ScoresModel, export_onnx,
                                        max_score_difference)
-from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
 
 
 def parse_args():
@@ -81,8 +80,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    with trusted_checkpoints():  # a full training checkpoint
-        classifier = get_model(cfg, args.checkpoint, device='cpu')
+    classifier = init_trained_model(cfg, args.checkpoint)
     scores_model = ScoresModel(classifier)
     real = real_images(cfg, args.images, args.num_images)
     size = tuple(real.shape[2:])

@@ -21,13 +21,12 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmpretrain.apis import get_model
 from torch import nn
 
 import mmfashion_attr  # noqa: F401
+from mmfashion_attr.apis import init_trained_model
 from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
 from mmfashion_attr.datasets.schema import task_slices
-from mmfashion_attr.utils.checkpoint_loading import trusted_checkpoints
 
 METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'eigengradcam', 'layercam')
 
@@ -148,8 +147,7 @@ def main():
         parser.error('--value goes with a single --attribute')
     rows = []
     for config, ckpt in [(args.config, args.checkpoint)] + args.also:
-        with trusted_checkpoints():
-            model = get_model(Config.fromfile(config), ckpt).eval()
+        model = init_trained_model(config, ckpt)
         layers = [model.get_submodule(n) for n in args.target_layers] \
             if args.target_layers else None
         name = osp.splitext(osp.basename(config))[0]

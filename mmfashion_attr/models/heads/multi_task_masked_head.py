@@ -12,6 +12,7 @@ for samples lacking a task (``MultiLabelClsHead`` then crashes). Here targets
 are one dense multi-hot tensor plus a per-task "labelled" mask, so the loss
 is a few tensor ops per task and every task is scored for every sample.
 """
+import json
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -25,6 +26,7 @@ from mmpretrain.structures import DataSample
 
 from ...datasets.schema import AttributeSchema, task_slices
 from ...datasets.schema_subset import build_subset
+from ...datasets.task_signature import first_difference, task_signature
 from ...evaluation.thresholds import load_thresholds, threshold_for
 
 
@@ -68,6 +70,10 @@ class MultiTaskMaskedHead(BaseModule):
             ``SyncThresholdsHook`` sets them from the evaluator's
             ``AttributeF1`` so that dumps, visualisations and metrics agree.
 
+    The tasks (names, values, multi-label) travel in the state dict
+    (``head._extra_state``): loading a checkpoint trained on another schema
+    is an error naming the first difference.
+
     Attributes:
         active_tasks (set[str] | None): Tasks whose loss is computed (None:
             all). ``ProgressiveTrainingHook`` sets it per stage: a branch
@@ -103,6 +109,10 @@ class MultiTaskMaskedHead(BaseModule):
                                  '`schema_file`')
             tasks = schema.tasks
         self.tasks = [self._parse_task(t) for t in tasks]
+        self.schema_source = schema.source if schema is not None \
+            else 'the tasks given in the config'
+        if subset is not None:
+            self.schema_source += f' (subset {subset})'
         for task in self.tasks:  # scores and loss; labels follow the schema
             task['sigmoid'] = sigmoid_all or task['multi_label']
         for name, dims in (branch_hidden_dims or {}).items():
@@ -168,6 +178,41 @@ class MultiTaskMaskedHead(BaseModule):
         self.register_buffer('allowed', torch.from_numpy(
             schema.allowed_mask()), persistent=False)
 
+    @property
+    def signature(self) -> List[dict]:
+        """Tasks, values and multi-label flags (:func:`task_signature`)."""
+        return task_signature(self.tasks)
+
+    def get_extra_state(self) -> torch.Tensor:
+        """The signature as UTF-8 JSON bytes: a tensor, so that mmengine's
+        checkpoint writer (``weights_to_cpu``) and weights-only loading take
+        it like any buffer."""
+        text = json.dumps(self.signature, separators=(',', ':'))
+        return torch.tensor(list(text.encode('utf-8')), dtype=torch.uint8)
+
+    def set_extra_state(self, state) -> None:
+        """Refuse a checkpoint whose tasks differ from this head's."""
+        try:
+            theirs = json.loads(bytes(state.tolist()).decode('utf-8'))
+        except (AttributeError, TypeError, ValueError) as e:
+            raise ValueError('the checkpoint\'s head._extra_state is not a '
+                             f'task signature: {e}') from e
+        diff = first_difference(theirs, self.signature,
+                                ('the checkpoint', self.schema_source))
+        if diff:
+            raise ValueError('the checkpoint was trained on other attribute '
+                             f'tasks than the head\'s: {diff}')
+
+    def check_targets(self, gt: torch.Tensor) -> None:
+        """Targets as wide as the head's outputs (a dataset built from
+        another schema otherwise trains on shifted columns)."""
+        if gt.shape[1] != self.num_classes:
+            raise ValueError(
+                f'targets have {gt.shape[1]} values per sample, the head '
+                f'{self.num_classes} ({self.schema_source}): the dataset and '
+                'model.head use different schemas; give both the same '
+                'schema_file')
+
     def pre_logits(self, feats):
         """The fused vector: last of the neck's outputs."""
         return feats[-1]
@@ -178,6 +223,11 @@ class MultiTaskMaskedHead(BaseModule):
         return torch.cat([branch(x) for branch in self.branches], dim=1)
 
     def _targets(self, data_samples, device):
+        if 'gt_attr' not in data_samples[0]:
+            raise KeyError(
+                "data samples carry no 'gt_attr': end the pipeline with "
+                "dict(type='PackInputs', algorithm_keys=('gt_attr', "
+                "'gt_attr_mask')) (mmpretrain's PackInputs drops other keys)")
         gt = torch.from_numpy(np.stack(
             [np.asarray(s.gt_attr) for s in data_samples])).to(device)
         labelled = torch.from_numpy(np.stack(
@@ -200,6 +250,7 @@ class MultiTaskMaskedHead(BaseModule):
         # batch x values overflows 65504 and the loss silently becomes 0
         logits = self(feats).float()
         gt, labelled = self._targets(data_samples, logits.device)
+        self.check_targets(gt)
         allowed = None
         if self.mask_loss:
             allowed = self._allowed_for(self._gt_category(gt, labelled))
