@@ -209,3 +209,28 @@ def test_sigmoid_all_labels_single_label_tasks_as_the_metric_does():
                           task.get('multi_label', True), 0.5)[0]
         expected += [sl.start + i for i in np.flatnonzero(chosen)]
     assert labels == expected == [1, 3, 4, 7]
+
+
+def test_targets_of_another_schema_are_refused():
+    head = build()
+    s = DataSample()
+    s.set_field(np.zeros(10, np.uint8), 'gt_attr')  # one value more
+    s.set_field(np.ones(3, bool), 'gt_attr_mask')
+    with pytest.raises(ValueError, match='10 values per sample, the head 9'):
+        head.loss((torch.randn(1, 6), ), [s])
+
+
+def test_stock_pack_inputs_gets_a_clear_error():
+    with pytest.raises(KeyError, match=r"algorithm_keys=\('gt_attr'"):
+        build().loss((torch.randn(1, 6), ), [DataSample()])
+
+
+def test_state_dict_carries_the_tasks():
+    head = build()
+    other = MODELS.build(dict(
+        type='MultiTaskMaskedHead', in_channels=6, hidden_dims=(7, ),
+        tasks=[dict(TASKS[0], name='garment')] + TASKS[1:]))
+    build().load_state_dict(head.state_dict())  # same tasks: loads
+    with pytest.raises(ValueError, match="task 0 is 'category' in the "
+                       "checkpoint, 'garment' in"):
+        other.load_state_dict(head.state_dict())
