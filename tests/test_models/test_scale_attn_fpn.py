@@ -43,3 +43,30 @@ def test_wrong_number_of_inputs():
     neck = MODELS.build(dict(type='ScaleAttnFPN', in_channels=[8, 16, 32]))
     with pytest.raises(AssertionError, match='expected 3'):
         neck(feats()[:2])
+
+
+@pytest.mark.parametrize('attention', [dict(type='CBAM'), None])
+def test_a_detector_neck_is_refused_with_what_to_use(attention):
+    """In an mmdet detector the pooled vector would reach the RPN head as
+    its "feature maps" (a conv2d shape error, or CBAM not in mmdet's
+    registry); the neck says what it returns and what to use instead."""
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmengine.registry import DefaultScope
+    detector = dict(
+        type='RPN', train_cfg=None,
+        test_cfg=dict(rpn=dict(nms_pre=10, max_per_img=5, min_bbox_size=0,
+                               nms=dict(type='nms', iou_threshold=0.7))),
+        data_preprocessor=dict(type='DetDataPreprocessor'),
+        backbone=dict(type='ResNet', depth=18, out_indices=(0, 1, 2, 3),
+                      init_cfg=None),
+        neck=dict(type='mmpretrain.ScaleAttnFPN',
+                  in_channels=[64, 128, 256, 512], attention=attention),
+        rpn_head=dict(
+            type='RPNHead', in_channels=960, feat_channels=8,
+            anchor_generator=dict(type='AnchorGenerator', scales=[8],
+                                  ratios=[1.0], strides=[4, 8, 16, 32]),
+            bbox_coder=dict(type='DeltaXYWHBBoxCoder')))
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        with pytest.raises(TypeError, match=r'one pooled vector \(a tuple '
+                           r"with a single \(N, C\) tensor\).*type='FPN'"):
+            DET_MODELS.build(detector)

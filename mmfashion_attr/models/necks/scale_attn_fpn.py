@@ -9,8 +9,24 @@ from typing import Optional, Sequence
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
+from mmengine.registry import DefaultScope
 from mmpretrain.models.necks import GlobalAveragePooling
 from mmpretrain.registry import MODELS
+
+
+def check_not_in_detector():
+    """Refuse to be built in mmdet's scope, where the one pooled vector would
+    reach an RPN / RoI head as its "feature maps" and fail in a conv."""
+    scope = DefaultScope.get_current_instance()
+    if scope is not None and scope.scope_name == 'mmdet':
+        raise TypeError(
+            'ScaleAttnFPN returns one pooled vector (a tuple with a single '
+            '(N, C) tensor), not the multi-level feature maps that mmdet\'s '
+            'RPN / RoI heads need; it was built in the mmdet scope (as a '
+            "detector's neck?). Use a multi-level neck for a detector, e.g. "
+            "dict(type='FPN', in_channels=[...], out_channels=256, "
+            'num_outs=5). (ChannelPreservingFPN keeps a different width per '
+            "level, which mmdet's heads, with one in_channels, do not take.)")
 
 
 @MODELS.register_module()
@@ -28,6 +44,9 @@ class ScaleAttnFPN(BaseModule):
             None: no attention.
 
     Returns from ``forward``: a 1-tuple with the fused ``(N, sum(C_i))`` tensor.
+    It is a neck for classifiers: built in mmdet's scope (as a detector's
+    ``neck``, e.g. ``type='mmpretrain.ScaleAttnFPN'``) it raises a
+    ``TypeError``, since RPN / RoI heads need multi-level feature maps.
     """
 
     def __init__(self,
@@ -35,6 +54,7 @@ class ScaleAttnFPN(BaseModule):
                  fpn: Optional[dict] = None,
                  attention: Optional[dict] = dict(type='CBAM'),
                  init_cfg=None):
+        check_not_in_detector()
         super().__init__(init_cfg)
         self.in_channels = list(in_channels)
         self.fpn = None
