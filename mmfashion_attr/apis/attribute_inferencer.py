@@ -1,4 +1,5 @@
 """Attribute predictions for new images, in the style of mmpretrain's inferencers."""
+import codecs
 import os
 import os.path as osp
 from typing import Callable, List, Optional, Union
@@ -36,9 +37,15 @@ def expand_inputs(inputs) -> list:
 
 
 def read_image_list(path: str) -> List[str]:
-    """A list file: one image path per line (UTF-8, blank lines skipped)."""
-    with open(path, encoding='utf-8-sig') as f:
-        return [line.strip() for line in f if line.strip()]
+    """A list file: one image path per line, blank lines skipped, a UTF-8
+    BOM dropped; any bytes (a name that is not UTF-8 is kept as the
+    filesystem's ``str``, :func:`os.fsdecode`, so it opens as listed).
+    ``infer_catalog`` reads its ``--list`` with it too."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    return [os.fsdecode(n.strip()) for n in data.splitlines() if n.strip()]
 
 
 def format_scores(score: np.ndarray, tasks: List[dict], thresholds) -> dict:

@@ -22,7 +22,6 @@ complete line; with it, an image that failed before is tried again and its
 latest line (predictions before errors within a run) is its result.
 :func:`.catalog_output.merge_outputs` writes one file with each image once.
 """
-import codecs
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
@@ -34,6 +33,7 @@ from torch.utils.data import DataLoader
 from ..datasets.catalog.checks import duplicate_message
 from ..datasets.catalog.reader import AnnotationError, CatalogReader
 from .attribute_inferencer import IMAGE_EXTENSIONS, format_scores
+from .attribute_inferencer import read_image_list as read_image_names
 from .catalog_output import (as_text, cut_partial_lines, dump_line,
                              image_key, merge_outputs, next_run_id,
                              path_fields, read_done, read_lines, row_key,
@@ -72,17 +72,6 @@ def catalogue_names(ann: str) -> List[str]:
         seen[image] = line
         names.append(image)
     return names
-
-
-def read_image_names(list_file: str) -> List[str]:
-    """A list file: one image path per line, blank lines skipped, a UTF-8
-    BOM dropped; any bytes (a name that is not UTF-8 is kept as the
-    filesystem's ``str``, :func:`os.fsdecode`)."""
-    with open(list_file, 'rb') as f:
-        data = f.read()
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    return [os.fsdecode(n.strip()) for n in data.splitlines() if n.strip()]
 
 
 def catalogue_images(ann: Optional[str] = None, images: Optional[str] = None,
