@@ -118,7 +118,7 @@ def prepare(args):
                                               'mmfa_bench_work'),
         resume=None, amp=args.amp, no_validate=True, auto_scale_lr=False,
         no_pin_memory=args.device == 'cpu', no_persistent_workers=False,
-        cfg_options=options, launcher='none')
+        cfg_options=options, launcher='none', allow_partial=False)
     cfg = train_tool().merge_args(cfg, targs)
     if args.compile:  # replaces the base's compile=False
         cfg.compile = dict(backend=args.compile_backend)

@@ -2,8 +2,10 @@
 
 Importing it registers its models, datasets, transforms and metrics into
 mmpretrain's registries (usable from any config through
-``custom_imports = dict(imports=['mmfashion_attr'])``), and lets mmengine load
-its own checkpoints under torch >= 2.6 (see ``utils/checkpoint_loading.py``).
+``custom_imports = dict(imports=['mmfashion_attr'])``), makes mmengine load
+every checkpoint weights-only (its own training state allowlisted) and the
+Runner load this package's trained models strictly (see
+``utils/checkpoint_loading.py``).
 """
 from . import (datasets, engine, evaluation, models,  # noqa: F401  registers
                visualization)

@@ -34,6 +34,9 @@ class AttributeDetInferencer(DetInferencer):
 
     def __init__(self, *args, attr_thr: float = 0.5, **kwargs):
         self.attr_thr = attr_thr
+        weights = kwargs.get('weights', args[1] if len(args) > 1 else None)
+        self._weights_name = str(weights)  # for _load_weights_to_model's
+        # errors (mmengine hands it the loaded checkpoint only)
         super().__init__(*args, **kwargs)
         if 'attributes' not in self.model.dataset_meta:
             raise ValueError('the checkpoint carries no attribute names '
@@ -42,7 +45,6 @@ class AttributeDetInferencer(DetInferencer):
         # the categories with attributes the model was trained with, as
         # the checkpoint's meta carries them (Runner.save_checkpoint: the
         # training dataset's metainfo)
-        weights = kwargs.get('weights', args[1] if len(args) > 1 else None)
         for module in self.model.modules():
             if isinstance(module, AttributeRoIHead):
                 module.set_dataset_meta(
@@ -53,7 +55,7 @@ class AttributeDetInferencer(DetInferencer):
         """mmdet's, after refusing a checkpoint that does not fit the
         config (:func:`load_trained_weights`)."""
         if checkpoint is not None:
-            load_trained_weights(model, checkpoint, 'the checkpoint',
+            load_trained_weights(model, checkpoint, self._weights_name,
                                  getattr(cfg, 'filename', None)
                                  or 'the given config')
         super()._load_weights_to_model(model, checkpoint, cfg)
