@@ -43,6 +43,18 @@ def _train(cfg, work_dir, name, resume_from=None, hooks=()):
     return {k: v.clone() for k, v in runner.model.state_dict().items()}
 
 
+def config_on(config: str, data_root: str) -> Config:
+    """``config`` reading every split from ``data_root`` in the main
+    process (exact resume needs no persistent workers)."""
+    cfg = Config.fromfile(config)
+    for split in ('train', 'val', 'test'):
+        loader = cfg[f'{split}_dataloader']
+        loader.update(num_workers=0, persistent_workers=False)
+        loader.dataset.data_root = str(data_root)
+    cfg.randomness = dict(seed=0)
+    return cfg
+
+
 def every_iteration(cfg: Config) -> Config:
     """``cfg`` with validation every epoch, a checkpoint every iteration and
     ``save_best`` kept from the config (or set to ``save_best``)."""

@@ -37,3 +37,18 @@ def write_tiny_config(path, data_root, size=64, epochs=3):
         f.write(TEMPLATE.format(demo=DEMO, root=str(data_root), size=size,
                                 epochs=epochs))
     return str(path)
+
+
+def save_tiny_checkpoint(config, path):
+    """The tiny config's model as initialised (seed 0), saved as a
+    checkpoint of its weights; returns ``str(path)``."""
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.apis import get_model
+
+    import mmfashion_attr  # noqa: F401
+    torch.manual_seed(0)
+    model = get_model(Config.fromfile(config))
+    model.init_weights()
+    torch.save(dict(state_dict=model.state_dict()), str(path))
+    return str(path)

@@ -7,10 +7,9 @@ import os.path as osp
 import shutil
 
 import pytest
-import torch
 
 from tests.helpers.run_tool import run
-from tests.helpers.tiny_config import write_tiny_config
+from tests.helpers.tiny_config import save_tiny_checkpoint, write_tiny_config
 
 LATIN1 = b'caf\xe9.jpg'  # 'café.jpg' saved by a Latin-1 / CP1252 system
 
@@ -41,18 +40,9 @@ def test_names_are_read_as_the_bytes_on_disk(tmp_path):
 
 @pytest.fixture(scope='module')
 def model(synth_root, tmp_path_factory):
-    from mmengine.config import Config
-    from mmpretrain.apis import get_model
-
-    import mmfashion_attr  # noqa: F401
     tmp = tmp_path_factory.mktemp('list')
     config = write_tiny_config(tmp / 'tiny.py', synth_root)
-    torch.manual_seed(0)
-    net = get_model(Config.fromfile(config))
-    net.init_weights()
-    ckpt = str(tmp / 'weights.pth')
-    torch.save(dict(state_dict=net.state_dict()), ckpt)
-    return config, ckpt
+    return config, save_tiny_checkpoint(config, tmp / 'weights.pth')
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ after a validation that saved a new best, and resumed, it ends with the
 uninterrupted run's weights (RPN and RoI sampling draw from torch's RNG)."""
 import os.path as osp
 
-from mmengine.config import Config
-
-from tests.helpers.resume_check import check_resume_everywhere
+from tests.helpers.resume_check import check_resume_everywhere, config_on
 from tests.helpers.tiny_config import ROOT
 
 CONFIG = osp.join(ROOT, 'configs', 'attr_mask_rcnn',
@@ -17,11 +15,7 @@ def test_resume_at_every_checkpoint(tmp_path):
     data = tmp_path / 'data'
     generate(str(data), num_train=4, num_val=2, size=64, seed=0,
              num_test=2, instances=True)
-    cfg = Config.fromfile(CONFIG)
-    for split in ('train', 'val', 'test'):
-        loader = cfg[f'{split}_dataloader']
-        loader.update(num_workers=0, persistent_workers=False)
-        loader.dataset.data_root = str(data)
+    cfg = config_on(CONFIG, data)
     cfg.train_dataloader.batch_size = 2  # 2 iterations an epoch
     cfg.val_evaluator.ann_file = f'{data}/instances_val.json'
     cfg.test_evaluator.ann_file = f'{data}/instances_test.json'
@@ -32,5 +26,4 @@ def test_resume_at_every_checkpoint(tmp_path):
     cfg.model.test_cfg.rpn.max_per_img = 32
     cfg.default_hooks.checkpoint.update(
         save_best='fashionpedia/bbox_iou_AP_IOU50', rule='greater')
-    cfg.randomness = dict(seed=0)
     check_resume_everywhere(cfg, tmp_path)

@@ -3,9 +3,7 @@ validation that saved a new best, and resumed, it ends with the
 uninterrupted run's weights."""
 import os.path as osp
 
-from mmengine.config import Config
-
-from tests.helpers.resume_check import check_resume_everywhere
+from tests.helpers.resume_check import check_resume_everywhere, config_on
 from tests.helpers.tiny_config import ROOT
 
 CONFIG = osp.join(ROOT, 'configs', 'm2fashion',
@@ -17,12 +15,7 @@ def test_resume_at_every_checkpoint(tmp_path):
     data = tmp_path / 'data'
     generate(str(data), num_train=16, num_val=4, size=48, seed=0,
              num_test=4, deepfashion_c=True)
-    cfg = Config.fromfile(CONFIG)
-    for split in ('train', 'val', 'test'):
-        loader = cfg[f'{split}_dataloader']
-        loader.update(num_workers=0, persistent_workers=False)
-        loader.dataset.data_root = str(data)
+    cfg = config_on(CONFIG, data)
     cfg.train_dataloader.batch_size = 8  # 2 iterations an epoch
     cfg.train_cfg.update(max_epochs=2)
-    cfg.randomness = dict(seed=0)
     check_resume_everywhere(cfg, tmp_path)

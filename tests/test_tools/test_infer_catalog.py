@@ -9,26 +9,17 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
-from tests.helpers.tiny_config import write_tiny_config
+from tests.helpers.tiny_config import save_tiny_checkpoint, write_tiny_config
 from tests.test_tools.test_distributed_cpu import launch
 from tests.helpers.run_tool import run
 
 
 @pytest.fixture(scope='module')
 def setup(synth_root, tmp_path_factory):
-    from mmengine.config import Config
-    from mmpretrain.apis import get_model
-
-    import mmfashion_attr  # noqa: F401
     tmp = tmp_path_factory.mktemp('infer')
     config = write_tiny_config(tmp / 'tiny.py', synth_root)
-    torch.manual_seed(0)
-    model = get_model(Config.fromfile(config))
-    model.init_weights()
-    ckpt = str(tmp / 'weights.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    ckpt = save_tiny_checkpoint(config, tmp / 'weights.pth')
     images = tmp / 'images'
     shutil.copytree(osp.join(synth_root, 'images', 'test'), images)
     (images / 'broken.jpg').write_bytes(

@@ -5,9 +5,8 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-import torch
 
-from tests.helpers.tiny_config import write_tiny_config
+from tests.helpers.tiny_config import save_tiny_checkpoint, write_tiny_config
 from tests.helpers.run_tool import run
 
 pytest.importorskip('pytorch_grad_cam', reason='grad-cam is not installed '
@@ -16,19 +15,14 @@ pytest.importorskip('pytorch_grad_cam', reason='grad-cam is not installed '
 
 @pytest.fixture(scope='module')
 def tiny(synth_root, tmp_path_factory):
-    from mmengine.config import Config
-    from mmpretrain.apis import get_model
     tmp = tmp_path_factory.mktemp('cam')
     config = write_tiny_config(tmp / 'tiny.py', synth_root)
-    torch.manual_seed(0)
-    model = get_model(Config.fromfile(config))
-    model.init_weights()
-    ckpt = str(tmp / 'weights.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    ckpt = save_tiny_checkpoint(config, tmp / 'weights.pth')
     image = cv2.imread(osp.join(synth_root, 'images', 'test', '000000.jpg'))
     path = str(tmp / 'wide.png')  # not square: the padding is cropped off
     cv2.imwrite(path, cv2.resize(image, (90, 50)))
-    return config, ckpt, path, model
+    from mmfashion_attr.apis import init_trained_model
+    return config, ckpt, path, init_trained_model(config, ckpt)
 
 
 def test_cam_has_the_input_size_and_explains_the_value(tiny):

@@ -6,23 +6,6 @@ import pytest
 
 from mmfashion_attr.datasets import AnnotationError, CatalogAttrDataset
 
-SCHEMA = dict(
-    categories=['jeans', 'shirt'],
-    attributes=[
-        dict(name='closure', values=['button', 'zip'], multi_label=True),
-        dict(name='neck', values=['round', 'collar'], multi_label=False,
-             categories=['shirt']),
-    ])
-
-
-@pytest.fixture
-def root(tmp_path):
-    (tmp_path / 'schema.json').write_text(json.dumps(SCHEMA))
-    (tmp_path / 'img').mkdir()
-    for name in ('a.jpg', 'b.jpg', 'c.jpg'):
-        (tmp_path / 'img' / name).write_bytes(b'')
-    return tmp_path
-
 
 def build(root, ann_text, name='ann.csv', encoding='utf-8', **kwargs):
     (root / name).write_bytes(ann_text.encode(encoding))

@@ -2,7 +2,6 @@
 cross_val_scores reads), the label audit, infer_catalog's --ann and
 check_catalog give the same error, naming file:line, on the same bad file;
 image names are normalised; the checker lists every problem in one pass."""
-import json
 import os
 
 import numpy as np
@@ -14,23 +13,7 @@ from mmfashion_attr.datasets import AnnotationError, CatalogAttrDataset
 from mmfashion_attr.datasets.catalog.check import check_catalogue
 from mmfashion_attr.datasets.schema import AttributeSchema
 
-SCHEMA = dict(
-    categories=['jeans', 'shirt'],
-    attributes=[
-        dict(name='closure', values=['button', 'zip'], multi_label=True),
-        dict(name='neck', values=['round', 'collar'], multi_label=False,
-             categories=['shirt']),
-    ])
 HEADER = b'image,category,closure,neck\n'
-
-
-@pytest.fixture
-def root(tmp_path):
-    (tmp_path / 'schema.json').write_text(json.dumps(SCHEMA))
-    (tmp_path / 'img').mkdir()
-    for name in ('a.jpg', 'b.jpg', 'c.jpg'):
-        (tmp_path / 'img' / name).write_bytes(b'')
-    return tmp_path
 
 
 def dataset(root, name, **kwargs):
