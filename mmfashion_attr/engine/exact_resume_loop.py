@@ -60,6 +60,28 @@ class _RngCheckpointHook(Hook):
         self.loop.resume_rng_state = checkpoint.get('rng_state')
         self.loop.resumed_epoch_start = checkpoint.get(
             'epoch_start_iter', -1)  # -1: an older checkpoint
+        warn_on_other_schedule_ends(runner, checkpoint)
+
+
+def warn_on_other_schedule_ends(runner, checkpoint) -> None:
+    """A resumed scheduler keeps the ``end`` of the run that saved it
+    (mmengine defaults it to that run's ``max_epochs``): resuming with a
+    larger ``max_epochs`` then holds the learning rate where the first run
+    stopped. Said, since nothing else shows it."""
+    saved = checkpoint.get('param_schedulers')
+    current = runner.param_schedulers
+    if not saved or not isinstance(current, list) or \
+            len(saved) != len(current):
+        return
+    for i, (state, scheduler) in enumerate(zip(saved, current)):
+        if state.get('end') != getattr(scheduler, 'end', None):
+            print_log(
+                f'param_scheduler {i} ({type(scheduler).__name__}) resumes '
+                f"with the checkpoint's end={state.get('end')}, not this "
+                f'config\'s end={scheduler.end}: the checkpoint\'s run had '
+                'another max_epochs (or end), and its schedule stops there. '
+                'Give the scheduler an explicit end to train on it.',
+                logger='current', level=30)
 
 
 @LOOPS.register_module()
