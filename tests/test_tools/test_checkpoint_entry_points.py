@@ -10,18 +10,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from tests.helpers.malicious import WritesMarker
 from tests.helpers.run_tool import run
 from tests.helpers.tiny_config import write_tiny_config
-
-
-class WritesMarker:
-    """Unpickling it creates a file: a stand-in for any code."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, 'w'))
 
 
 @pytest.fixture(scope='module')

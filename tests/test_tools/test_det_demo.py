@@ -65,6 +65,29 @@ def test_inferencer_keeps_attributes(tiny):
     assert sorted(pred['attributes'][0]) == sorted(names)
 
 
+def test_inferencer_refuses_bad_checkpoints(tiny, tmp_path):
+    """A pickle that would run code, and weights of another model."""
+    import pickle
+
+    from mmfashion_attr.apis import AttributeDetInferencer
+    from mmfashion_attr.utils import CheckpointMismatchError
+    from tests.helpers.malicious import WritesMarker
+    _, ckpt, _ = tiny
+    good = torch.load(ckpt, weights_only=True)
+    marker = tmp_path / 'pwned'
+    torch.save(dict(good, note=WritesMarker(marker)), tmp_path / 'evil.pth')
+    with pytest.raises(pickle.UnpicklingError, match='weights-only'):
+        AttributeDetInferencer(CONFIG, str(tmp_path / 'evil.pth'))
+    assert not marker.exists()
+    weights = good['state_dict']
+    key = next(k for k in weights if k.startswith('roi_head.attr_head'))
+    weights[key] = weights[key][:1]
+    torch.save(good, tmp_path / 'other.pth')
+    with pytest.raises(CheckpointMismatchError,
+                       match=f'other.pth does not fit .*{key}'):
+        AttributeDetInferencer(CONFIG, str(tmp_path / 'other.pth'))
+
+
 def test_inferencer_takes_attr_categories_from_checkpoint(tiny, tmp_path):
     """The checkpoint's dataset_meta decides which classes get attributes
     (its ids mapped to class indices), without the dataset; a config

@@ -11,6 +11,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 import mmfashion_attr  # noqa: F401  registers the loaders
 from mmfashion_attr.utils import (CheckpointMismatchError,
                                   load_trained_weights, trusted_checkpoints)
+from tests.helpers.malicious import WritesMarker
 
 
 def full_checkpoint(path):
@@ -24,16 +25,6 @@ def full_checkpoint(path):
                               rng=np.random.RandomState(0).get_state())),
                path)
     return str(path)
-
-
-class WritesMarker:
-    """Unpickling it creates a file: a stand-in for any code."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (open, (self.marker, 'w'))
 
 
 class ReadsSecrets:
