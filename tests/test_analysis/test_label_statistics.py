@@ -1,5 +1,6 @@
 from mmfashion_attr.analysis.label_statistics import label_statistics
-from tests.test_datasets.test_catalog.test_catalog_dataset import build, root  # noqa
+from tests.helpers.tiny_catalog import root  # noqa: F401  a fixture
+from tests.test_datasets.test_catalog.test_catalog_dataset import build
 
 
 def test_label_statistics(root):  # noqa: F811
