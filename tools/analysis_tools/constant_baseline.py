@@ -96,6 +96,9 @@ def main():
     run_records.add_arguments(parser, 'table')
     parser.add_argument('--train-seconds', type=float,
                         help="the model's training time, for --results")
+    parser.add_argument('--seed', type=int,
+                        help="the run's seed, for --results (default: the "
+                        "config's randomness.seed)")
     args = parser.parse_args()
     if args.from_results:
         run_records.publish(markdown(run_records.load(args.from_results)),
@@ -128,8 +131,8 @@ def main():
         print(line)
     if args.results:
         run_records.save(args.results, run_records.record(
-            args.config, dict(rows=rows), seed=cfg.get(
-                'randomness', {}).get('seed'),
+            args.config, dict(rows=rows), seed=args.seed if args.seed is not
+            None else cfg.get('randomness', {}).get('seed'),
             train_seconds=args.train_seconds,
             thresholds=args.thresholds or 'test_evaluator'))
         print(f'record kept in {args.results}')
