@@ -30,6 +30,7 @@ import mmcv
 from mmfashion_attr.apis import AttributeDetInferencer
 from mmfashion_attr.apis.attribute_inferencer import expand_inputs
 from mmfashion_attr.evaluation.fashionpedia_metric import to_results
+from mmfashion_attr.utils.cli import run_main
 
 
 def image_ids(ann_file: str, paths: list) -> list:
@@ -109,4 +110,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -11,6 +11,7 @@ import argparse
 import json
 
 from mmfashion_attr.apis import AttributeInferencer
+from mmfashion_attr.utils.cli import run_main
 
 
 def main():
@@ -54,4 +55,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -12,6 +12,7 @@ import argparse
 import json
 
 from mmfashion_attr.apis import M2FashionInferencer
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_known(items):
@@ -52,4 +53,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -26,6 +26,7 @@ import os.path as osp
 
 from mmfashion_attr.analysis.label_audit import (audit_catalogue, write_html,
                                                  write_issues_csv)
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -64,4 +65,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

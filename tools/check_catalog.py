@@ -23,6 +23,7 @@ import sys
 
 from mmfashion_attr.datasets.catalog.check import check_catalogue
 from mmfashion_attr.datasets.catalog.reader import AnnotationError
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -62,4 +63,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -40,6 +40,7 @@ from mmfashion_attr.apis.catalog_inference import (catalogue_images,
                                                    infer_catalog,
                                                    merge_outputs, next_run_id)
 from mmfashion_attr.utils import prepare_distributed
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -112,4 +113,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

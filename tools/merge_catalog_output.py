@@ -13,6 +13,7 @@ import argparse
 import json
 
 from mmfashion_attr.apis.catalog_output import merge_outputs
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -28,4 +29,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -18,6 +18,7 @@ from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -70,4 +71,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
 from mmfashion_attr.utils import (prepare_distributed,
                                   set_dataloader_defaults)
+from mmfashion_attr.utils.cli import UserValueError, run_main
 
 
 def parse_args():
@@ -144,8 +145,9 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     if args.out is None and args.out_item is not None:
-        raise ValueError('Please use `--out` argument to specify the '
-                         'path of the output file before using `--out-item`.')
+        raise UserValueError(
+            'Please use `--out` argument to specify the path of the output '
+            'file before using `--out-item`.')
     cfg = prepare_distributed(merge_args(Config.fromfile(args.config), args))
     if 'runner_type' in cfg:
         from mmpretrain.registry import RUNNERS
@@ -161,4 +163,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
 from mmfashion_attr.utils import (prepare_distributed,
                                   set_dataloader_defaults)
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -122,4 +123,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -11,6 +11,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from ..errors import UserInputError
+
 
 def task_slices(tasks: List[dict]) -> List[slice]:
     """Column slice of each task in the flat (concatenated) value vector."""
@@ -27,7 +29,7 @@ def task_slices(tasks: List[dict]) -> List[slice]:
 GROUPS = dict(roi=('small', 'large'), granularity=('coarse', 'fine'))
 
 
-class SchemaError(ValueError):
+class SchemaError(UserInputError, ValueError):
     """A malformed schema file."""
 
 

@@ -10,6 +10,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ..datasets.task_signature import first_difference, task_signature
+from ..errors import UserValueError
 from ..models.heads import MultiTaskMaskedHead
 
 
@@ -23,7 +24,7 @@ def dataset_source(dataset, mode: str) -> str:
 
 
 def check_dataset_tasks(model, dataset, mode: str) -> None:
-    """Raise ``ValueError`` naming both schemas and their first difference
+    """Raise a ``ValueError`` (:class:`UserValueError`) naming both schemas and their first difference
     when ``dataset.metainfo['tasks']`` differ from a head's tasks."""
     model = model.module if is_model_wrapper(model) else model
     tasks = getattr(dataset, 'metainfo', {}).get('tasks')
@@ -36,7 +37,7 @@ def check_dataset_tasks(model, dataset, mode: str) -> None:
                  dataset_source(dataset, mode))
         diff = first_difference(head.signature, task_signature(tasks), names)
         if diff:
-            raise ValueError(
+            raise UserValueError(
                 f'model.head and the {mode} dataset have different attribute '
                 f'tasks: {diff}. Give model.head.schema_file the dataset\'s '
                 'schema (a child config that changes the dataset\'s '

@@ -34,12 +34,19 @@ from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
+from ..errors import UserInputError
+
 _state = threading.local()
 SHOWN = 5  # keys listed per kind of mismatch
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(UserInputError, ValueError):
     """A checkpoint whose weights do not fit the model built from a config."""
+
+
+class CheckpointRefusedError(UserInputError, pickle.UnpicklingError):
+    """A checkpoint that weights-only loading refuses: it holds pickled
+    objects that could run code."""
 
 
 @contextmanager
@@ -98,7 +105,7 @@ def _load(load, filename):
         with torch.serialization.safe_globals(checkpoint_safe_globals()):
             return load(weights_only=True)
     except pickle.UnpicklingError as e:
-        raise pickle.UnpicklingError(
+        raise CheckpointRefusedError(
             f'{filename}: refused by weights-only loading: it holds pickled '
             'objects other than tensors, numpy values and mmengine\'s '
             'HistoryBuffer, which could run code. If you made the file '

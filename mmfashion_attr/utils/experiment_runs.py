@@ -13,6 +13,9 @@ from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
+from ..errors import UserInputError
+from .cli import USER_ERROR_STATUS
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METRICS = 'test_metrics.json'
 RUN_INFO = 'run_info.json'
@@ -58,8 +61,16 @@ def train_and_test(config: str, work_dir: str,
 
     def call(args):
         with open(log, 'a') as f:
-            subprocess.run([sys.executable, *args], cwd=ROOT, check=True,
-                           stdout=f, stderr=subprocess.STDOUT)
+            status = subprocess.run([sys.executable, *args], cwd=ROOT,
+                                    stdout=f, stderr=subprocess.STDOUT
+                                    ).returncode
+        if status == USER_ERROR_STATUS:  # the tool's message, not a bug
+            with open(log) as f:
+                errors = [line for line in f if ': error: ' in line]
+            raise UserInputError(
+                f'{errors[-1].strip() if errors else args[0]} (log: {log})')
+        if status:
+            raise subprocess.CalledProcessError(status, args)
 
     start = time.time()
     call(['tools/train.py', config, '--work-dir', work_dir,

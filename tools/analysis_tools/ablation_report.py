@@ -38,6 +38,7 @@ from mmfashion_attr.analysis.ablation_table import (
 )
 from mmfashion_attr.datasets import AttributeSchema
 from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.cli import run_main
 from mmfashion_attr.utils.experiment_runs import (finished_run, load_config,
                                                   train_and_test)
 
@@ -158,4 +159,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

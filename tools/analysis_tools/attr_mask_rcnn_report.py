@@ -25,6 +25,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.cli import run_main
 from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
 
 COLUMNS = [('segm AP', 'fashionpedia/segm_iou_AP'),
@@ -132,4 +133,4 @@ def main(argv: Optional[List[str]] = None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -19,6 +19,7 @@ from mmpretrain.registry import DATASETS
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.analysis.threshold_calibration import (
     calibrate, stack_predictions)
+from mmfashion_attr.utils.cli import run_main
 
 
 def main():
@@ -48,4 +49,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

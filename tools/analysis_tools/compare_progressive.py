@@ -56,6 +56,7 @@ from mmfashion_attr.analysis.training_budget import (epochs_for, images_for,
                                                      progressive_samples)
 from mmfashion_attr.apis import init_trained_model
 from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.cli import UserValueError, run_main
 from mmfashion_attr.utils.experiment_runs import (finished_run, load_config,
                                                   train_and_test)
 
@@ -78,7 +79,7 @@ def image_size(cfg) -> int:
     for t in cfg.test_dataloader.dataset.pipeline:
         if t['type'] == 'Pad':
             return t['size'][0]
-    raise ValueError('no Pad in the test pipeline')
+    raise UserValueError('no Pad in the test pipeline')
 
 
 def model_costs(cfg, checkpoint: str, iters: int) -> dict:
@@ -280,4 +281,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

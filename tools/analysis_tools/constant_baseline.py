@@ -3,7 +3,7 @@ optionally beside a model's (predictions from `tools/test.py --out`).
 
     python tools/analysis_tools/constant_baseline.py CONFIG [--preds preds.pkl]
         [--thresholds thresholds.json] [--results RUNS.jsonl]
-        [--train-seconds S]
+        [--train-seconds S] [--seed N] [--expected PUBLISHED.jsonl]
     python tools/analysis_tools/constant_baseline.py --from-results RUNS.jsonl
         [--out table.md]
 
@@ -12,7 +12,9 @@ thresholds of its test_evaluator unless --thresholds is given. --results
 keeps the run's record (both F1 columns, the config's seed, the training
 time given by --train-seconds; run_records); --from-results prints the
 Markdown table of every record in the file (one model F1 column per
-config), with no data or model.
+config; with its seed and each config's spread when a config has
+several seeds), with no data or model. --expected prints this run's mean
+micro F1 beside the range of the published records of its config.
 """
 import argparse
 import os.path as osp
@@ -29,6 +31,7 @@ from mmfashion_attr.analysis.threshold_calibration import stack_predictions
 from mmfashion_attr.evaluation.thresholds import (evaluator_thresholds,
                                                   load_thresholds)
 from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.cli import UserValueError, run_main
 
 
 def labels(dataset_cfg):
@@ -63,16 +66,55 @@ def per_task(meta, const, model) -> list:
     return rows
 
 
+def mean_f1(record: dict) -> float:
+    """A record's model mean micro F1 (its last row)."""
+    return record['metrics']['rows'][-1][3]
+
+
+def seed_spread(records: list) -> list:
+    """Per config with several seeds: a line with the mean micro F1's
+    mean, sample std (ddof=1), n and range."""
+    lines = []
+    for config in dict.fromkeys(r['config'] for r in records):
+        runs = [r for r in records if r['config'] == config]
+        if len(runs) < 2:
+            continue
+        f1 = np.array([mean_f1(r) for r in runs])
+        seeds = ', '.join(str(r['seed']) for r in runs)
+        lines.append(
+            f'{osp.basename(config)}: mean micro F1 {f1.mean():.4f} ± '
+            f'{f1.std(ddof=1):.4f} (sample std, n = {len(runs)}, seeds '
+            f'{seeds}), range {f1.min():.4f}-{f1.max():.4f}')
+    return lines
+
+
+def expected_line(records: list, config: str, this: float) -> str:
+    """This run's mean micro F1 beside the published range of its
+    config's records."""
+    name = osp.basename(config)
+    f1 = [mean_f1(r) for r in records if osp.basename(r['config']) == name]
+    if not f1:
+        return f'no published runs of {name} to compare with'
+    lo, hi = min(f1), max(f1)
+    verdict = 'within it' if lo <= this <= hi else \
+        'OUTSIDE it: compare your install (tools/install.sh) and machine'
+    return (f'mean micro F1: expected {lo:.4f}-{hi:.4f} ({len(f1)} published '
+            f'seeds of {name}), this run {this:.4f}: {verdict}')
+
+
 def markdown(records: list) -> str:
     """Attributes x (support, constant F1, each record's model F1), then
-    the training time; one column per record."""
+    the training time; one column per record (with its seed when a config
+    has several), and each config's spread over seeds."""
     names = [osp.splitext(osp.basename(r['config']))[0] for r in records]
+    if len(set(names)) < len(names):
+        names = [f'{n} seed {r["seed"]}' for n, r in zip(names, records)]
     first = records[0]['metrics']['rows']
     for rec in records[1:]:
         if [r[:3] for r in rec['metrics']['rows']] != \
                 [r[:3] for r in first]:
-            raise ValueError(f'{rec["config"]}: another test split or '
-                             'training labels than the first record')
+            raise UserValueError(f'{rec["config"]}: another test split or '
+                                 'training labels than the first record')
     lines = ['| attribute | support | constant F1 | ' +
              ' | '.join(f'{n} F1' for n in names) + ' |',
              '| --- | --- | --- |' + ' --- |' * len(names)]
@@ -84,6 +126,9 @@ def markdown(records: list) -> str:
     lines.append('| training time (s) | | | ' + ' | '.join(
         f'{rec["train_seconds"]:.0f}' if rec['train_seconds'] else '-'
         for rec in records) + ' |')
+    spread = seed_spread(records)
+    if spread:
+        lines += [''] + spread
     return '\n'.join(lines)
 
 
@@ -96,6 +141,9 @@ def main():
     run_records.add_arguments(parser, 'table')
     parser.add_argument('--train-seconds', type=float,
                         help="the model's training time, for --results")
+    parser.add_argument('--expected', metavar='RUNS.jsonl',
+                        help="published records: print this run's mean F1 "
+                        'beside their range for the same config')
     parser.add_argument('--seed', type=int,
                         help="the run's seed, for --results (default: the "
                         "config's randomness.seed)")
@@ -136,7 +184,10 @@ def main():
             train_seconds=args.train_seconds,
             thresholds=args.thresholds or 'test_evaluator'))
         print(f'record kept in {args.results}')
+    if args.expected and model:
+        print(expected_line(run_records.load(args.expected), args.config,
+                            rows[-1][3]))
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -22,6 +22,7 @@ import os.path as osp
 
 import mmfashion_attr  # noqa: F401  registers modules
 from mmfashion_attr.analysis.out_of_fold import cross_val_scores
+from mmfashion_attr.utils.cli import run_main
 from mmfashion_attr.utils.experiment_runs import load_config
 
 
@@ -58,4 +59,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -10,6 +10,7 @@ from mmpretrain.registry import DATASETS
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.analysis.label_statistics import label_statistics
+from mmfashion_attr.utils.cli import run_main
 
 
 def save_chart(stats, path):
@@ -51,4 +52,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -29,6 +29,7 @@ from mmfashion_attr.datasets.fashionpedia.coco_segmentation import \
     segmentation_bbox
 from mmfashion_attr.evaluation.fashionpedia_eval import (F1_TYPES, MODES,
                                                          fashionpedia_summary)
+from mmfashion_attr.utils.cli import run_main
 
 
 def parse_args():
@@ -113,4 +114,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -18,6 +18,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmfashion_attr  # noqa: F401
+from mmfashion_attr.utils.cli import run_main
 
 
 def samples_for(head, n):
@@ -63,4 +64,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -27,6 +27,7 @@ from mmpretrain.registry import MODELS
 
 import mmfashion_attr  # noqa: F401  registers the plugin
 from mmfashion_attr.apis.attribute_inferencer import test_pipeline
+from mmfashion_attr.utils.cli import UserValueError, run_main
 
 
 class ImageNetSanity:
@@ -48,9 +49,10 @@ class ImageNetSanity:
         self.data_preprocessor = MODELS.build(preprocessor).eval()
         self.backbone = MODELS.build(cfg.model.backbone)
         if not hasattr(self.backbone, 'imagenet_head'):
-            raise TypeError(f'{type(self.backbone).__name__} has no ImageNet '
-                            'classifier (imagenet_head); use a pretrained '
-                            'EfficientNetLite backbone')
+            raise UserValueError(
+                f'{type(self.backbone).__name__} has no ImageNet '
+                'classifier (imagenet_head); use a pretrained '
+                'EfficientNetLite backbone')
         self.backbone.init_weights()
         self.backbone.eval()
         self.head = self.backbone.imagenet_head().eval()
@@ -96,4 +98,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -36,6 +36,7 @@ import numpy as np
 
 from mmfashion_attr.datasets.deepfashion_c.lists import ATTRIBUTE_TYPES
 from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.cli import run_main
 from mmfashion_attr.utils.experiment_runs import (ROOT, finished_run,
                                                   load_config, train_and_test)
 
@@ -241,4 +242,4 @@ def main(argv: Optional[List[str]] = None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

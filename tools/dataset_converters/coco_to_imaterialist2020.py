@@ -13,6 +13,7 @@ import os
 import os.path as osp
 
 from mmfashion_attr.datasets.fashionpedia.imaterialist_csv import write_csv
+from mmfashion_attr.utils.cli import run_main
 
 
 def main():
@@ -30,4 +31,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

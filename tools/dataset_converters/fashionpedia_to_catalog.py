@@ -18,6 +18,7 @@ from mmfashion_attr.datasets import FashionpediaAttrDataset
 from mmfashion_attr.datasets.catalog.dataset import VALUE_SEPARATOR
 from mmfashion_attr.datasets.fashionpedia.attribute_dataset import PAPER_SUPERCATEGORIES
 from mmfashion_attr.datasets.schema import task_slices
+from mmfashion_attr.utils.cli import run_main
 
 
 def convert(ann_file, out_dir, split, supercategories, categories=None):
@@ -59,4 +60,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -13,6 +13,7 @@ import argparse
 import json
 
 from mmfashion_attr.datasets.fashionpedia.imaterialist_csv import convert
+from mmfashion_attr.utils.cli import run_main
 
 
 def main():
@@ -31,4 +32,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

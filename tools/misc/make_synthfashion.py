@@ -28,6 +28,7 @@ import time
 from mmfashion_attr.datasets.synthfashion import generate, is_current
 from mmfashion_attr.datasets.synthfashion.label_noise import (
     apply_label_noise, noise_is_current)
+from mmfashion_attr.utils.cli import run_main
 
 
 def main():
@@ -79,4 +80,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

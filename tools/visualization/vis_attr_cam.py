@@ -27,6 +27,7 @@ import mmfashion_attr  # noqa: F401
 from mmfashion_attr.apis import init_trained_model
 from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
 from mmfashion_attr.datasets.schema import task_slices
+from mmfashion_attr.utils.cli import UserValueError, run_main
 
 METHODS = ('gradcam', 'gradcam++', 'xgradcam', 'eigengradcam', 'layercam')
 
@@ -80,7 +81,7 @@ def attribute_cam(classifier, image_path, attribute, value=None,
     tasks = model_tasks(classifier)
     names = [t['name'] for t in tasks]
     if attribute not in names:
-        raise ValueError(f'attribute {attribute!r} is not one of {names}')
+        raise UserValueError(f'attribute {attribute!r} is not one of {names}')
     k = names.index(attribute)
     sl, classes = task_slices(tasks)[k], tasks[k]['classes']
     packed, content = pack_with_content_shape(
@@ -95,7 +96,8 @@ def attribute_cam(classifier, image_path, attribute, value=None,
     elif value in classes:
         index = classes.index(value)
     else:
-        raise ValueError(f'{attribute!r} has no value {value!r}: {classes}')
+        raise UserValueError(
+            f'{attribute!r} has no value {value!r}: {classes}')
     cam_class = dict(gradcam=gc.GradCAM, xgradcam=gc.XGradCAM,
                      eigengradcam=gc.EigenGradCAM, layercam=gc.LayerCAM)
     cam_class['gradcam++'] = gc.GradCAMPlusPlus
@@ -167,4 +169,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -23,6 +23,8 @@ import posixpath
 import re
 from typing import Callable, Collection, Iterator, List, Optional, Tuple
 
+from ...errors import UserInputError
+
 VALUE_SEPARATOR = '|'
 FORMATS = {'.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl',
            '.json': 'jsonl'}
@@ -34,7 +36,7 @@ RawRow = Tuple[int, str, str, List[Tuple[str, object]]]
 OnError = Optional[Callable[['AnnotationError'], None]]
 
 
-class AnnotationError(ValueError):
+class AnnotationError(UserInputError, ValueError):
     """A malformed annotation file or row; the message names the file and
     row, ``kind`` says what is wrong (``tools/check_catalog.py`` counts
     them by kind)."""

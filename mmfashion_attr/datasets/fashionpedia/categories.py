@@ -7,6 +7,8 @@ unknown names without a word.
 """
 from typing import Dict, Sequence, Tuple, Union
 
+from ...errors import UserValueError
+
 # Fashionpedia's categories with attributes: the ids its official evaluator
 # (KMnP/fashionpedia-api, fp_eval.py, FPParams.catsWithAttributes) judges on
 # attributes too, with their names in the 2020 release's 46-category list.
@@ -33,13 +35,14 @@ def class_category_ids(classes: Sequence[str], categories: Sequence[dict],
     by_name: Dict[str, int] = {}
     for cat in categories:
         if cat['name'] in by_name:
-            raise ValueError(f'{source}: category name {cat["name"]!r} has '
-                             f'ids {by_name[cat["name"]]} and {cat["id"]}')
+            raise UserValueError(
+                f'{source}: category name {cat["name"]!r} has '
+                f'ids {by_name[cat["name"]]} and {cat["id"]}')
         by_name[cat['name']] = int(cat['id'])
     unknown = [c for c in classes if c not in by_name]
     if unknown:
-        raise ValueError(f'{source}: classes {unknown} are not among the '
-                         f'categories {sorted(by_name)}')
+        raise UserValueError(f'{source}: classes {unknown} are not among the '
+                             f'categories {sorted(by_name)}')
     return tuple(by_name[c] for c in classes)
 
 
@@ -58,8 +61,8 @@ def resolve_attr_categories(spec: AttrCategories, classes: Sequence[str],
         source (str): Named in errors.
     """
     if len(classes) != len(category_ids):
-        raise ValueError(f'{source}: {len(classes)} classes but '
-                         f'{len(category_ids)} category ids')
+        raise UserValueError(f'{source}: {len(classes)} classes but '
+                             f'{len(category_ids)} category ids')
     ids = [int(i) for i in category_ids]
     if spec == 'all':
         return tuple(ids)
@@ -67,32 +70,32 @@ def resolve_attr_categories(spec: AttrCategories, classes: Sequence[str],
         for name, cat_id in zip(classes, ids):
             expected = FASHIONPEDIA_ATTR_CATEGORIES.get(cat_id)
             if expected is not None and expected != name:
-                raise ValueError(
+                raise UserValueError(
                     f"{source}: attr_categories='fashionpedia' needs "
                     f"Fashionpedia's categories, but id {cat_id} is "
                     f'{name!r}, not {expected!r}; give names or ids, or '
                     "'all'")
         keep = [i for i in ids if i in FASHIONPEDIA_ATTR_CATEGORIES]
         if not keep:
-            raise ValueError(
+            raise UserValueError(
                 f"{source}: attr_categories='fashionpedia' but none of "
                 "Fashionpedia's attribute categories is among the classes; "
                 "give names or ids, or 'all'")
         return tuple(keep)
     if isinstance(spec, str):
-        raise ValueError(f"{source}: attr_categories {spec!r}: expected "
-                         "'fashionpedia', 'all' or a list of names / ids")
+        raise UserValueError(f"{source}: attr_categories {spec!r}: expected "
+                             "'fashionpedia', 'all' or a list of names / ids")
     by_name = dict(zip(classes, ids))
     chosen = set()
     for item in spec:
         if isinstance(item, str):
             if item not in by_name:
-                raise ValueError(f'{source}: attr_categories names '
-                                 f'{item!r}, not one of the classes')
+                raise UserValueError(f'{source}: attr_categories names '
+                                     f'{item!r}, not one of the classes')
             chosen.add(by_name[item])
         elif int(item) in ids:
             chosen.add(int(item))
         else:
-            raise ValueError(f'{source}: attr_categories has id {item}, '
-                             f'not one of the classes\' ids {ids}')
+            raise UserValueError(f'{source}: attr_categories has id {item}, '
+                                 f'not one of the classes\' ids {ids}')
     return tuple(i for i in ids if i in chosen)

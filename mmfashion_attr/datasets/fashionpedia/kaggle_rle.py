@@ -11,8 +11,10 @@ from typing import List
 
 import numpy as np
 
+from ...errors import UserInputError
 
-class RLEError(ValueError):
+
+class RLEError(UserInputError, ValueError):
     """A malformed or out-of-image Kaggle RLE string."""
 
 

@@ -17,8 +17,10 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import TRANSFORMS
 from PIL import Image, ImageOps
 
+from ...errors import UserInputError
 
-class ImageDecodeError(OSError):
+
+class ImageDecodeError(UserInputError, OSError):
     """An image file that cannot be read or decoded."""
 
 

