@@ -55,10 +55,14 @@ say "per-attribute micro F1 on the test split: model vs constant baseline"
 "$PY" tools/analysis_tools/constant_baseline.py "$CONFIG" \
   --preds "$WORK/test_preds.pkl" --thresholds "$WORK/thresholds.json" \
   --results "${DEMO_RESULTS:-$WORK/results.jsonl}" --train-seconds "$TRAIN_SECONDS" \
-  --seed "$SEED"
+  --seed "$SEED" --expected configs/demo/results/demo_seeds.jsonl
 
 say "predictions for 3 test images"
 printf '%s\n' "$DATA"/images/test/00000[0-2].jpg > "$WORK/demo_images.txt"
 "$PY" demo/image_demo.py "$WORK/demo_images.txt" "$CONFIG" "$CKPT" \
   --thresholds "$WORK/thresholds.json" --out "$WORK/demo_predictions.jsonl"
-say "done"
+say "done. Where to look:"
+echo "  per-attribute F1 vs the constant baseline: printed above; record in ${DEMO_RESULTS:-$WORK/results.jsonl}"
+echo "  test metrics: $WORK/test/*/*.json; predictions for 3 images: $WORK/demo_predictions.jsonl"
+echo "  drawings: $PY tools/test.py $CONFIG $CKPT --show-dir $WORK/show"
+echo "  other systems' demos: $(cd tools/demos && ls *.sh | sed 's/\.sh$//; s/^/bash tools\/demo.sh /' | paste -sd ',' | sed 's/,/, /g')"

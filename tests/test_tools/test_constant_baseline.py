@@ -56,3 +56,25 @@ def test_records_and_table_from_results(tmp_path, synth_root):
     assert rows['category'][2:] == ['1.0000', '0.0000']
     assert rows['color'][2:] == ['1.0000', '1.0000']
     assert rows['training time (s)'][2:] == ['60', '90']
+
+
+def _seed_record(seed, mean):
+    rows = [['color', 10, 0.2, mean + 0.05], ['mean', None, 0.3, mean]]
+    return dict(config='configs/demo/x.py', seed=seed,
+                metrics=dict(rows=rows), train_seconds=60.0)
+
+
+def test_seed_columns_spread_and_expected_range():
+    from tools.analysis_tools.constant_baseline import (expected_line,
+                                                        markdown)
+    records = [_seed_record(s, m) for s, m in ((0, 0.70), (1, 0.80),
+                                               (2, 0.75))]
+    table = markdown(records)
+    assert '| x seed 0 F1 | x seed 1 F1 | x seed 2 F1 |' in table
+    # sample std of 0.70, 0.80, 0.75 is 0.05
+    assert ('x.py: mean micro F1 0.7500 ± 0.0500 (sample std, n = 3, seeds '
+            '0, 1, 2), range 0.7000-0.8000') in table
+    assert 'expected 0.7000-0.8000 (3 published seeds of x.py), this run ' \
+        '0.7400: within it' in expected_line(records, 'other/x.py', 0.74)
+    assert 'OUTSIDE' in expected_line(records, 'x.py', 0.60)
+    assert 'no published runs' in expected_line(records, 'y.py', 0.60)
