@@ -24,8 +24,9 @@ def dataset_source(dataset, mode: str) -> str:
 
 
 def check_dataset_tasks(model, dataset, mode: str) -> None:
-    """Raise a ``ValueError`` (:class:`UserValueError`) naming both schemas and their first difference
-    when ``dataset.metainfo['tasks']`` differ from a head's tasks."""
+    """Raise a ``ValueError`` (:class:`UserValueError`) naming both
+    schemas and their first difference when ``dataset.metainfo['tasks']``
+    differ from a head's tasks."""
     model = model.module if is_model_wrapper(model) else model
     tasks = getattr(dataset, 'metainfo', {}).get('tasks')
     if tasks is None:
