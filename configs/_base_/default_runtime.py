@@ -29,7 +29,8 @@ env_cfg = dict(
 # (tools/analysis_tools/graph_breaks.py)
 compile = False
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+# attribute panel beside an upscaled image (mmfashion_attr.visualization)
+visualizer = dict(type='AttributeClsVisualizer', vis_backends=vis_backends)
 log_level = 'INFO'
 load_from = None
 # load_from / resume / test checkpoints must fit the model (all keys, shapes

@@ -1,17 +1,53 @@
-"""mmdet's detection drawing plus each garment's top attributes.
+"""mmdet's detection drawing plus each garment's top attributes, readable
+at any image size.
 
 Own subclass: mmdet's ``DetLocalVisualizer`` draws boxes, classes and
-masks but knows no attributes; this one adds them under each box, so
+masks but knows no attributes, draws on the image at its own size (a few
+pixels per letter on SynthFashion's 128-px images) and lets labels run off
+the canvas; this one adds the attributes under each box, upscales small
+images first and keeps every label inside the canvas, so
 ``tools/test.py --show-dir``, ``DetInferencer`` and ``demo/det_demo.py``
-show them.
+show them in full.
 """
 from typing import List, Optional
 
 import numpy as np
+import torch
 from mmdet.registry import VISUALIZERS
-from mmdet.structures.bbox import get_box_tensor
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import get_box_tensor, scale_boxes
+from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmdet.visualization import DetLocalVisualizer
 from mmengine.structures import InstanceData
+
+from .text_layout import keep_inside, upscale, upscale_factor
+
+
+def upscale_instances(instances: InstanceData, factor: int) -> InstanceData:
+    """A copy with boxes and masks upscaled by an integer factor.
+
+    Args:
+        instances (InstanceData): ``bboxes`` / ``masks`` (tensor, array,
+            ``BitmapMasks`` or ``PolygonMasks``) are scaled.
+        factor (int): Integer factor.
+    """
+    out = instances.clone()
+    if 'bboxes' in out:
+        out.bboxes = scale_boxes(out.bboxes, (factor, factor))
+    if 'masks' in out:
+        masks = out.masks
+        if isinstance(masks, BitmapMasks):
+            masks = BitmapMasks(masks.masks.repeat(factor, 1).repeat(
+                factor, 2), masks.height * factor, masks.width * factor)
+        elif isinstance(masks, PolygonMasks):
+            masks = masks.rescale(factor)
+        elif isinstance(masks, torch.Tensor):
+            masks = masks.repeat_interleave(factor, -2).repeat_interleave(
+                factor, -1)
+        else:
+            masks = np.asarray(masks).repeat(factor, -2).repeat(factor, -1)
+        out.masks = masks
+    return out
 
 
 @VISUALIZERS.register_module()
@@ -19,7 +55,10 @@ class AttributeDetLocalVisualizer(DetLocalVisualizer):
     """``DetLocalVisualizer`` that writes, inside each box's bottom left,
     the names of its top attributes: predictions' ``attr_scores`` (with
     the score) from ``attr_thr``, ground truths' ``attributes`` (multi-hot).
-    Names come from ``dataset_meta['attributes']``.
+    Names come from ``dataset_meta['attributes']``. Images whose long side
+    is under ``min_size`` are upscaled (integer factor, nearest neighbour,
+    boxes and masks alike) before drawing; every text (mmdet's class labels
+    too) is at least ``min_font_size`` and is moved inside the canvas.
 
     Args:
         name (str): The instance's name (mmengine's visualizers are
@@ -27,13 +66,21 @@ class AttributeDetLocalVisualizer(DetLocalVisualizer):
         top_k (int): Attributes written per garment. Default: 4.
         attr_thr (float): Predicted attributes from this score. Default:
             0.5.
+        min_size (int): Smallest long side of the drawn canvas (0: draw
+            at the image's size). Default: 512.
+        font_size (int): Attribute font size in points. Default: 10.
+        min_font_size (int): Smallest font size in points of any text
+            (mmdet's class labels shrink with the box). Default: 9.
         **kwargs: ``DetLocalVisualizer``'s.
     """
 
     def __init__(self, name: str = 'visualizer', top_k: int = 4,
-                 attr_thr: float = 0.5, **kwargs):
+                 attr_thr: float = 0.5, min_size: int = 512,
+                 font_size: int = 10, min_font_size: int = 9, **kwargs):
         super().__init__(name=name, **kwargs)
         self.top_k, self.attr_thr = top_k, attr_thr
+        self.min_size, self.font_size = min_size, font_size
+        self.min_font_size = min_font_size
 
     def attribute_texts(self, instances: InstanceData) -> List[str]:
         """Per instance, its top attributes as one line each."""
@@ -57,6 +104,21 @@ class AttributeDetLocalVisualizer(DetLocalVisualizer):
                 for i in top))
         return texts
 
+    def draw_texts(self, texts, positions, colors='g', font_sizes=None,
+                   **kwargs):
+        """mmengine's ``draw_texts`` with fonts of at least
+        ``min_font_size``, each box then moved inside the canvas."""
+        if font_sizes is None:
+            font_sizes = self._default_font_size
+        font_sizes = [max(s, self.min_font_size) for s in font_sizes] \
+            if isinstance(font_sizes, list) \
+            else max(font_sizes, self.min_font_size)
+        drawn = len(self.ax_save.texts)
+        super().draw_texts(texts, positions, colors=colors,
+                           font_sizes=font_sizes, **kwargs)
+        keep_inside(self, self.ax_save.texts[drawn:])
+        return self
+
     def _draw_instances(self, image: np.ndarray, instances: InstanceData,
                         classes: Optional[List[str]],
                         palette: Optional[List[tuple]]) -> np.ndarray:
@@ -69,8 +131,30 @@ class AttributeDetLocalVisualizer(DetLocalVisualizer):
         for (x1, _, _, y2), text in zip(boxes, texts):
             if text:
                 self.draw_texts(text, np.array([x1 + 2, y2 - 2]),
-                                font_sizes=8, colors='white',
+                                font_sizes=self.font_size, colors='white',
                                 vertical_alignments='bottom',
                                 bboxes=[dict(facecolor='black', alpha=0.6,
                                              pad=0.5, edgecolor='none')])
         return self.get_image()
+
+    def add_datasample(self, name: str, image: np.ndarray,
+                       data_sample: Optional[DetDataSample] = None,
+                       *args, **kwargs) -> None:
+        """mmdet's, on the image and instances upscaled to ``min_size``
+        (not when the sample carries segmentation maps)."""
+        factor = upscale_factor(image.shape, self.min_size)
+        if data_sample is not None and any(
+                key in data_sample for key in (
+                    'gt_sem_seg', 'pred_sem_seg', 'gt_panoptic_seg',
+                    'pred_panoptic_seg')):
+            factor = 1
+        if factor > 1:
+            image = upscale(image, factor)
+            if data_sample is not None:
+                data_sample = data_sample.clone()
+                for key in ('gt_instances', 'pred_instances'):
+                    if key in data_sample:
+                        setattr(data_sample, key, upscale_instances(
+                            data_sample.get(key), factor))
+        return super().add_datasample(name, image, data_sample, *args,
+                                      **kwargs)
