@@ -4,8 +4,8 @@ at any image size.
 Own subclass: mmdet's ``DetLocalVisualizer`` draws boxes, classes and
 masks but knows no attributes, draws on the image at its own size (a few
 pixels per letter on SynthFashion's 128-px images) and lets labels run off
-the canvas; this one adds the attributes under each box, upscales small
-images first and keeps every label inside the canvas, so
+the canvas; this one adds the attributes under each box's label,
+upscales small images first and keeps every label inside the canvas, so
 ``tools/test.py --show-dir``, ``DetInferencer`` and ``demo/det_demo.py``
 show them in full.
 """
@@ -20,7 +20,7 @@ from mmdet.structures.mask import BitmapMasks, PolygonMasks
 from mmdet.visualization import DetLocalVisualizer
 from mmengine.structures import InstanceData
 
-from .text_layout import keep_inside, upscale, upscale_factor
+from .text_layout import keep_inside, text_box, upscale, upscale_factor
 
 
 def upscale_instances(instances: InstanceData, factor: int) -> InstanceData:
@@ -52,7 +52,7 @@ def upscale_instances(instances: InstanceData, factor: int) -> InstanceData:
 
 @VISUALIZERS.register_module()
 class AttributeDetLocalVisualizer(DetLocalVisualizer):
-    """``DetLocalVisualizer`` that writes, inside each box's bottom left,
+    """``DetLocalVisualizer`` that writes, under each box's class label,
     the names of its top attributes: predictions' ``attr_scores`` (with
     the score) from ``attr_thr``, ground truths' ``attributes`` (multi-hot).
     Names come from ``dataset_meta['attributes']``. Images whose long side
@@ -126,15 +126,19 @@ class AttributeDetLocalVisualizer(DetLocalVisualizer):
         texts = self.attribute_texts(instances)
         if not any(texts) or 'bboxes' not in instances:
             return image
-        self.set_image(image)
+        # mmdet's class labels, one per box, are still on the canvas: each
+        # garment's attributes go right under its label
+        labels = [text_box(self, t) for t in self.ax_save.texts]
         boxes = get_box_tensor(instances.bboxes).cpu().numpy()
-        for (x1, _, _, y2), text in zip(boxes, texts):
-            if text:
-                self.draw_texts(text, np.array([x1 + 2, y2 - 2]),
-                                font_sizes=self.font_size, colors='white',
-                                vertical_alignments='bottom',
-                                bboxes=[dict(facecolor='black', alpha=0.6,
-                                             pad=0.5, edgecolor='none')])
+        for i, ((x1, y1, _, _), text) in enumerate(zip(boxes, texts)):
+            if not text:
+                continue
+            x, y = (labels[i][0], labels[i][3] + 1) \
+                if len(labels) == len(boxes) else (x1 + 2, y1 + 2)
+            self.draw_texts(text, np.array([x, y]), font_sizes=self.font_size,
+                            colors='white', vertical_alignments='top',
+                            bboxes=[dict(facecolor='black', alpha=0.6,
+                                         pad=0.5, edgecolor='none')])
         return self.get_image()
 
     def add_datasample(self, name: str, image: np.ndarray,

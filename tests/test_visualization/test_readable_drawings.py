@@ -148,3 +148,19 @@ def test_detector_upscales_and_keeps_labels_inside(size):
     assert 'sleeve length three quarter 0.80' in text  # the prediction's
     assert 'neck type v neck\nsleeve length three quarter' in text  # gt's
     assert 'pattern polka dot 0.99' in text and 'trousers: 60.0' in text
+
+
+def test_docs_sample_drawings_script():
+    """tools/visualization/readable_drawings.py (docs/figures' drawings)
+    still draws both."""
+    import importlib.util
+    import os.path as osp
+    path = osp.join(osp.dirname(__file__), '..', '..', 'tools',
+                    'visualization', 'readable_drawings.py')
+    spec = importlib.util.spec_from_file_location('readable_drawings', path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rng = np.random.default_rng(0)
+    cls = script.classifier_drawing(3, rng)
+    assert cls.shape[0] == 512 and cls.shape[1] > 512
+    assert script.detector_drawing(3, rng).shape == (512, 512, 3)
