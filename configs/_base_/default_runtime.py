@@ -29,8 +29,10 @@ env_cfg = dict(
 # (tools/analysis_tools/graph_breaks.py)
 compile = False
 vis_backends = [dict(type='LocalVisBackend')]
-# attribute panel beside an upscaled image (mmfashion_attr.visualization)
-visualizer = dict(type='AttributeClsVisualizer', vis_backends=vis_backends)
+# attribute panel beside an upscaled image (mmfashion_attr.visualization);
+# VisualizationHook passes the model inputs, BGR (data_preprocessor to_rgb)
+visualizer = dict(type='AttributeClsVisualizer', vis_backends=vis_backends,
+                  channel_order='bgr')
 log_level = 'INFO'
 load_from = None
 # load_from / resume / test checkpoints must fit the model (all keys, shapes

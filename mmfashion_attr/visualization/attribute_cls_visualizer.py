@@ -47,15 +47,26 @@ class AttributeClsVisualizer(UniversalVisualizer):
         max_values (int): Values written per task. Default: 4.
         attr_thr (float): ``pred_attr_score`` from which an attribute is
             written. Default: 0.5.
+        channel_order (str): Channel order of the images given to
+            ``visualize_cls``: mmpretrain's ``VisualizationHook`` hands it
+            the model's inputs, which are BGR in this package's configs
+            (their ``data_preprocessor`` has ``to_rgb=True``), hence
+            ``'bgr'`` in ``configs/_base_/default_runtime.py``.
+            Default: 'rgb'.
         **kwargs: ``UniversalVisualizer``'s.
     """
 
     def __init__(self, name: str = 'visualizer', min_size: int = 512,
                  font_size: int = 12, max_values: int = 4,
-                 attr_thr: float = 0.5, **kwargs):
+                 attr_thr: float = 0.5, channel_order: str = 'rgb',
+                 **kwargs):
         super().__init__(name=name, **kwargs)
+        if channel_order not in ('rgb', 'bgr'):
+            raise ValueError(f"channel_order {channel_order!r}: 'rgb' or "
+                             "'bgr'")
         self.min_size, self.font_size = min_size, font_size
         self.max_values, self.attr_thr = max_values, attr_thr
+        self.channel_order = channel_order
 
     def _tasks(self, classes: Optional[Sequence[str]]):
         """``(name, flat slice, value names)`` per task."""
@@ -165,6 +176,8 @@ class AttributeClsVisualizer(UniversalVisualizer):
         ``draw_texts`` arguments)."""
         if self.dataset_meta is not None:
             classes = classes or self.dataset_meta.get('classes', None)
+        if self.channel_order == 'bgr':
+            image = image[..., ::-1]
         if resize is not None:
             h, w = image.shape[:2]
             image = mmcv.imresize(image, (resize, resize * h // w) if w < h

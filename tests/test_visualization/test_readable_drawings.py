@@ -164,3 +164,14 @@ def test_docs_sample_drawings_script():
     cls = script.classifier_drawing(3, rng)
     assert cls.shape[0] == 512 and cls.shape[1] > 512
     assert script.detector_drawing(3, rng).shape == (512, 512, 3)
+
+
+def test_classifier_bgr_inputs():
+    """The configs' ``channel_order='bgr'``: VisualizationHook passes the
+    model inputs (BGR), drawn in their true colours."""
+    vis = CLS_VISUALIZERS.build(dict(type='AttributeClsVisualizer',
+                                     name='cls_bgr', channel_order='bgr'))
+    image = np.empty((64, 64, 3), np.uint8)
+    image[:] = (10, 20, 200)  # BGR: red
+    drawn = vis.visualize_cls(image, DataSample())
+    assert drawn.shape == (512, 512, 3) and (drawn == (200, 20, 10)).all()
