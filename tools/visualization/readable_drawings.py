@@ -97,6 +97,7 @@ def detector_drawing(index: int, rng: np.random.Generator) -> np.ndarray:
         scores=torch.tensor([0.96, 0.71][:len(garments)]),
         masks=BitmapMasks(np.stack(masks).astype(np.uint8), 128, 128),
         attr_scores=torch.as_tensor(attr, dtype=torch.float32))
+    np.random.seed(0)  # mmdet jitters mask colours with np.random
     with DefaultScope.overwrite_default_scope('mmdet'):
         vis = mmfashion_attr.visualization.AttributeDetLocalVisualizer(
             name='readable_det')
