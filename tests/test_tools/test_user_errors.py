@@ -2,6 +2,7 @@
 message on stderr, no traceback. In-process (each tool's ``main`` through
 ``run_main`` with its command line in ``sys.argv``), but for the issue's
 example run as a user runs it."""
+import glob
 import importlib.util
 import json
 import os.path as osp
@@ -98,6 +99,16 @@ def test_user_error(case, files, monkeypatch, capsys):
     assert e.value.code == 2, err
     assert words in err and 'Traceback' not in err, err
     assert not osp.exists(osp.join(files['tmp'], 'marker'))
+
+
+def test_every_tool_runs_through_run_main():
+    tools = [p for pattern in ('tools/*.py', 'tools/*/*.py', 'demo/*.py')
+             for p in glob.glob(osp.join(ROOT, pattern))]
+    assert len(tools) > 20
+    for path in tools:
+        with open(path) as f:
+            assert f.read().rstrip().endswith(
+                "if __name__ == '__main__':\n    run_main(main)"), path
 
 
 def test_issue_example_as_a_user_runs_it(files):

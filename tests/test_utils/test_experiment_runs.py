@@ -29,3 +29,22 @@ def test_schema_groups_reads_the_overridden_schema(schema_file):
     groups = schema_groups(DEMO, [f'model.head.schema_file={schema_file}'])
     assert groups['neck_type'] == dict(roi='small', granularity='fine')
     assert osp.exists(schema_file)
+
+
+def test_a_runs_user_error_stops_the_report(tmp_path, monkeypatch):
+    """tools/train.py's status 2: the report stops with its message (from
+    the run's log), not with a CalledProcessError traceback."""
+    import subprocess
+    import types
+
+    from mmfashion_attr.errors import UserInputError
+    from mmfashion_attr.utils.experiment_runs import train_and_test
+
+    def fake_run(args, stdout, **kwargs):
+        stdout.write('train.py: error: x.py: No such file or directory\n')
+        return types.SimpleNamespace(returncode=2)
+
+    monkeypatch.setattr(subprocess, 'run', fake_run)
+    with pytest.raises(UserInputError,
+                       match='train.py: error: x.py: No such file .*log: '):
+        train_and_test('x.py', str(tmp_path / 'work'))
