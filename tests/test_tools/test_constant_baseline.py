@@ -78,3 +78,10 @@ def test_seed_columns_spread_and_expected_range():
         '0.7400: within it' in expected_line(records, 'other/x.py', 0.74)
     assert 'OUTSIDE' in expected_line(records, 'x.py', 0.60)
     assert 'no published runs' in expected_line(records, 'y.py', 0.60)
+    records[1]['machine'] = 'CPU X'
+    assert 'published seed 1: 0.8000 on CPU X; this run is the same' in \
+        expected_line(records, 'x.py', 0.80, seed=1)
+    assert 'this run is -0.0500 from it' in \
+        expected_line(records, 'x.py', 0.75, seed=1)
+    assert 'published seed 7' not in expected_line(records, 'x.py', 0.75,
+                                                 seed=7)

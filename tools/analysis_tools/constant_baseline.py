@@ -88,18 +88,31 @@ def seed_spread(records: list) -> list:
     return lines
 
 
-def expected_line(records: list, config: str, this: float) -> str:
+def expected_line(records: list, config: str, this: float,
+                  seed=None) -> str:
     """This run's mean micro F1 beside the published range of its
-    config's records."""
+    config's records, and beside the published run of the same seed (equal
+    on the same CPU kind and install: the demo pins threads and seeds)."""
     name = osp.basename(config)
-    f1 = [mean_f1(r) for r in records if osp.basename(r['config']) == name]
-    if not f1:
+    mine = [r for r in records if osp.basename(r['config']) == name]
+    if not mine:
         return f'no published runs of {name} to compare with'
+    f1 = [mean_f1(r) for r in mine]
     lo, hi = min(f1), max(f1)
     verdict = 'within it' if lo <= this <= hi else \
         'OUTSIDE it: compare your install (tools/install.sh) and machine'
-    return (f'mean micro F1: expected {lo:.4f}-{hi:.4f} ({len(f1)} published '
+    line = (f'mean micro F1: expected {lo:.4f}-{hi:.4f} ({len(f1)} published '
             f'seeds of {name}), this run {this:.4f}: {verdict}')
+    same = [r for r in mine if seed is not None and r.get('seed') == seed]
+    if same:
+        then = mean_f1(same[-1])
+        match = 'the same' if f'{then:.4f}' == f'{this:.4f}' else (
+            f'{this - then:+.4f} from it (another CPU kind or install '
+            'sums in another order)')
+        line += (f'\n  published seed {seed}: {then:.4f} on '
+                 f'{same[-1].get("machine", "an unrecorded machine")}; '
+                 f'this run is {match}')
+    return line
 
 
 def markdown(records: list) -> str:
@@ -186,7 +199,7 @@ def main():
         print(f'record kept in {args.results}')
     if args.expected and model:
         print(expected_line(run_records.load(args.expected), args.config,
-                            rows[-1][3]))
+                            rows[-1][3], seed=args.seed))
 
 
 if __name__ == '__main__':

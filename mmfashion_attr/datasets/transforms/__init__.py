@@ -3,7 +3,8 @@ from .instance_attributes import (KeepInstanceAttributes,
                                   LoadInstanceAttributes,
                                   PackDetInputsWithAttributes)
 from .loading import ImageDecodeError, LoadFashionImage, decode_image
+from .seeded_randomness import SeededRandomness
 
 __all__ = ['ImageDecodeError', 'KeepInstanceAttributes',
            'LoadFashionImage', 'LoadInstanceAttributes', 'MaskAttributeStates',
-           'PackDetInputsWithAttributes', 'decode_image']
+           'PackDetInputsWithAttributes', 'SeededRandomness', 'decode_image']
