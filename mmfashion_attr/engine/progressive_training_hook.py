@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from torch.nn.modules.batchnorm import _NormBase
 
 from ..datasets.samplers import LabelledTaskSampler
 
@@ -31,7 +32,9 @@ class ProgressiveTrainingHook(Hook):
       gradient;
     - trainable: the base (backbone, neck) unless ``freeze_base``, the new
       branches, and the earlier ones unless ``freeze_earlier``; the others
-      get ``requires_grad=False`` (the optimizer skips them);
+      get ``requires_grad=False`` (the optimizer skips them), and their
+      norm layers are kept in eval mode, so batch-norm running statistics
+      stay frozen too;
     - data: ``LabelledTaskSampler`` draws the images with a new task
       labelled.
 
@@ -78,6 +81,7 @@ class ProgressiveTrainingHook(Hook):
         self.freeze_base = freeze_base
         self.freeze_earlier = freeze_earlier
         self.applied = None  # index of the stage in force
+        self.frozen_norms = []  # of the stage in force: kept in eval mode
 
     def stage_at(self, epoch: int) -> int:
         """Index of the stage that trains epoch ``epoch`` (0-based)."""
@@ -154,6 +158,12 @@ class ProgressiveTrainingHook(Hook):
         if index != self.applied:
             self.apply(runner, index)
 
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        # the loop calls model.train() each epoch (and after validation)
+        for norm in self.frozen_norms:
+            norm.eval()
+
     def plan(self, index: int):
         """``(loss tasks or None, trainable tasks or None, train base,
         sampled tasks or None)`` of stage ``index``; None: all."""
@@ -172,15 +182,19 @@ class ProgressiveTrainingHook(Hook):
         head = model.head
         loss_tasks, trainable, base, sampled = self.plan(index)
         head.active_tasks = None if loss_tasks is None else set(loss_tasks)
-        branch_of = {id(p): t['name'] for t, branch in
+        branch_of = {id(x): t['name'] for t, branch in
                      zip(head.tasks, head.branches)
-                     for p in branch.parameters()}
+                     for x in (*branch.parameters(), *branch.modules())}
+
+        def trains(x) -> bool:
+            task = branch_of.get(id(x))
+            return base if task is None else (trainable is None
+                                              or task in trainable)
+
         for p in model.parameters():
-            task = branch_of.get(id(p))
-            if task is None:
-                p.requires_grad_(base)
-            else:
-                p.requires_grad_(trainable is None or task in trainable)
+            p.requires_grad_(trains(p))
+        self.frozen_norms = [m for m in model.modules()
+                             if isinstance(m, _NormBase) and not trains(m)]
         stage = self.stages[index]
         # at the start of the stage's first epoch only: resumed later (even
         # mid-way through that epoch), the optimizer keeps the checkpoint's lr

@@ -208,3 +208,43 @@ def test_resumed_mid_stage_equals_uninterrupted(synth_root, tmp_path):
                        map_location='cpu', weights_only=False)
     for key, value in ckpt['state_dict'].items():
         assert torch.equal(value, other['state_dict'][key]), key
+
+
+def test_frozen_base_keeps_its_batch_norm_statistics():
+    """``freeze_base=True``: the base's norm layers stay in eval mode (the
+    loop's ``model.train()`` each epoch notwithstanding), so forward passes
+    leave their running statistics as they were; the final stage trains
+    them again."""
+    from types import SimpleNamespace
+
+    from mmfashion_attr.engine import ProgressiveTrainingHook
+    hook = ProgressiveTrainingHook([dict(tasks=['a'], epochs=1),
+                                    dict(tasks='all', epochs=1)],
+                                   freeze_base=True)
+    model = torch.nn.Module()
+    model.base = torch.nn.Sequential(torch.nn.Linear(3, 4),
+                                     torch.nn.BatchNorm1d(4))
+    model.head = torch.nn.Module()
+    model.head.tasks = [dict(name='a')]
+    model.head.branches = torch.nn.ModuleList([torch.nn.Sequential(
+        torch.nn.Linear(4, 2), torch.nn.BatchNorm1d(2))])
+    runner = SimpleNamespace(
+        model=model, epoch=0, iter=0, train_loop=SimpleNamespace(),
+        optim_wrapper=None, train_dataloader=SimpleNamespace(
+            sampler=SimpleNamespace(set_tasks=lambda tasks: None,
+                                    indices=[0])))
+    base_bn, branch_bn = model.base[1], model.head.branches[0][1]
+
+    def one_iteration():
+        model.train()  # as the loop does
+        hook.before_train_iter(runner, 0)
+        before = base_bn.running_mean.clone(), branch_bn.running_mean.clone()
+        model.head.branches[0](model.base(torch.randn(8, 3) + 5))
+        return (torch.equal(before[0], base_bn.running_mean),
+                torch.equal(before[1], branch_bn.running_mean))
+
+    hook.apply(runner, 0)
+    assert not any(p.requires_grad for p in model.base.parameters())
+    assert one_iteration() == (True, False)  # base frozen, branch learns
+    hook.apply(runner, 1)
+    assert one_iteration() == (False, False)
