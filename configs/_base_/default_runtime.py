@@ -1,6 +1,9 @@
 # Runtime shared by all configs (mmpretrain's default_runtime, plus the plugin).
 custom_imports = dict(imports=['mmfashion_attr'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
+# mmengine's Runner, but num_workers=0 (e.g. from --cfg-options) turns the
+# configs' persistent_workers off instead of failing in PyTorch
+runner_type = 'mmpretrain.WorkersAwareRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

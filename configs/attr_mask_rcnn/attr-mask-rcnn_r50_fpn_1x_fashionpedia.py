@@ -9,6 +9,9 @@
 # or iMaterialist-2020 converted by
 # tools/dataset_converters/imaterialist2020_to_coco.py.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
+# mmengine's Runner, but num_workers=0 (e.g. from --cfg-options) turns
+# mmdet's persistent_workers off instead of failing in PyTorch
+runner_type = 'mmpretrain.WorkersAwareRunner'
 custom_imports = dict(imports=['mmfashion_attr'], allow_failed_imports=False)
 
 num_classes, num_attributes = 46, 294

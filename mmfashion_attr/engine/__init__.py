@@ -8,9 +8,10 @@ from .progressive_training_hook import ProgressiveTrainingHook
 from .require_load_from_hook import RequireLoadFromHook
 from .sync_thresholds_hook import SyncThresholdsHook
 from .task_schema_check_hook import TaskSchemaCheckHook
+from .workers_aware_runner import WorkersAwareRunner
 
 __all__ = ['AttrCategoriesHook', 'ChannelsLastDistributedDataParallel',
            'ChannelsLastHook', 'ExactResumeEpochBasedTrainLoop',
            'IntraOpThreadsHook', 'IterationSeedHook',
            'ProgressiveTrainingHook', 'RequireLoadFromHook',
-           'SyncThresholdsHook', 'TaskSchemaCheckHook']
+           'SyncThresholdsHook', 'TaskSchemaCheckHook', 'WorkersAwareRunner']
