@@ -5,6 +5,8 @@ Used by Parekh & Shaik (VISAPP 2023), section 4.1.2, after the backbone
 Written here because neither mmpretrain nor mmdet ships CBAM, and mmyolo
 (which has one in ``models/plugins/cbam.py``) pins an mmcv older than ours.
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
@@ -48,16 +50,31 @@ class SpatialAttention(BaseModule):
 class CBAM(BaseModule):
     """Channel attention followed by spatial attention, each a multiplicative gate.
 
+    Also an mmcv plugin (``build_plugin_layer`` passes ``in_channels``), e.g.
+    in mmdet's ResNet: ``plugins=[dict(cfg=dict(type='mmpretrain.CBAM'),
+    stages=(False, True, True, True), position='after_conv3')]``.
+
     Args:
         channels (int): Input (= output) channels.
         reduce_ratio (int): Channel reduction of the channel-attention MLP.
         kernel_size (int): Kernel of the spatial-attention conv.
         act_cfg (dict): Activation of the channel-attention MLP.
+        in_channels (int, optional): ``channels`` under the mmcv plugin
+            name; give one of the two.
     """
+    _abbr_ = 'cbam'  # the module name mmcv's build_plugin_layer gives it
 
-    def __init__(self, channels, reduce_ratio=16, kernel_size=7,
-                 act_cfg=dict(type='ReLU'), init_cfg=None):
+    def __init__(self, channels: Optional[int] = None, reduce_ratio=16,
+                 kernel_size=7, act_cfg=dict(type='ReLU'), init_cfg=None,
+                 in_channels: Optional[int] = None):
         super().__init__(init_cfg)
+        if channels is None:
+            channels = in_channels
+        elif in_channels is not None and in_channels != channels:
+            raise ValueError(f'CBAM: channels={channels} but in_channels='
+                             f'{in_channels}; give one of the two')
+        if channels is None:
+            raise TypeError('CBAM needs channels (or in_channels)')
         self.channel_attention = ChannelAttention(channels, reduce_ratio,
                                                   act_cfg)
         self.spatial_attention = SpatialAttention(kernel_size)

@@ -22,6 +22,11 @@ from torch import Tensor
 class ChannelPreservingFPN(FPN):
     """Lateral 1x1, top-down sum and 3x3 output convs at each level's width.
 
+    Where it fits: any neck slot that takes per-level maps of different
+    widths (``ScaleAttnFPN``'s ``fpn``, a classifier's neck followed by
+    per-level pooling). Not a detector neck: mmdet's RPN and RoI heads share
+    their convs across levels and need one width; use ``mmdet.FPN`` there.
+
     Args:
         in_channels (list[int]): Channels of the backbone taps (= outputs).
         **kwargs: mmdet ``FPN`` options (conv_cfg, norm_cfg, act_cfg,
