@@ -18,6 +18,7 @@ from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
+from mmfashion_attr.serving.http_protocol import JSONErrorH11Protocol
 from mmfashion_attr.utils.cli import run_main
 
 
@@ -66,8 +67,9 @@ def main():
     app = create_app(predictor, limits, args.max_batch, args.max_wait_ms)
     print(f'serving {args.config} ({args.backend}) on '
           f'http://{args.host}:{args.port}', flush=True)
+    # h11, with unparsable requests answered by the JSON error too
     uvicorn.run(app, host=args.host, port=args.port,
-                log_level=args.log_level)
+                log_level=args.log_level, http=JSONErrorH11Protocol)
 
 
 if __name__ == '__main__':

@@ -10,12 +10,43 @@ from typing import Optional
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from .micro_batcher import MicroBatcher
 from .request_parsing import (RequestError, ServeLimits, check_image,
                               parse_request)
 
 logger = logging.getLogger('mmfashion_attr.serving')
+
+ROUTES = 'POST /v1/attributes, GET /v1/schema, GET /healthz'
+HTTP_CODES = {404: 'not_found', 405: 'method_not_allowed'}
+
+
+def server_error(code: str, message: str,
+                 image: Optional[str] = None) -> JSONResponse:
+    """A 500 in the service's error form; ``Connection: close``, so that a
+    client on a kept-alive connection opens a new one for its next
+    request instead of finding this one reset."""
+    error = dict(code=code, message=message)
+    if image is not None:
+        error['image'] = image
+    return JSONResponse(dict(error=error), status_code=500,
+                        headers={'connection': 'close'})
+
+
+async def http_error(request: Request,
+                     exc: HTTPException) -> JSONResponse:
+    """Starlette's own errors (no route, wrong method) in the service's
+    error form, their headers (``Allow``) kept."""
+    route = f'{request.method} {request.url.path}'
+    message = {404: f'{route}: no such endpoint; the service has {ROUTES}',
+               405: f'{route}: method not allowed; the service has '
+               f'{ROUTES}'}.get(exc.status_code, f'{route}: {exc.detail}')
+    return JSONResponse(
+        dict(error=dict(code=HTTP_CODES.get(exc.status_code,
+                                            f'http_{exc.status_code}'),
+                        message=message)),
+        status_code=exc.status_code, headers=exc.headers)
 
 
 def create_app(predictor, limits: Optional[ServeLimits] = None,
@@ -33,8 +64,10 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
 
     Endpoints: ``POST /v1/attributes``, ``GET /v1/schema``,
     ``GET /healthz``. Errors are JSON ``{"error": {"code", "message",
-    "image"}}`` with a 4xx status (bad input) or 500 (the model failed on
-    this request; the other requests of its batch are run again alone).
+    "image"}}`` with a 4xx status (bad input, unknown path, wrong method)
+    or 500 with ``Connection: close`` (the model failed on this request,
+    the other requests of its batch being run again alone; or a fault of
+    the service).
     """
     limits = limits or ServeLimits()
 
@@ -53,6 +86,14 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
     async def request_error(request: Request, exc: RequestError):
         logger.info('%s %s: %s', exc.status, exc.code, exc.message)
         return JSONResponse(exc.to_json(), status_code=exc.status)
+
+    app.add_exception_handler(HTTPException, http_error)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        # uvicorn logs the traceback: starlette re-raises after this answer
+        return server_error('internal_error', f'{type(exc).__name__}: the '
+                            'service failed on this request (logged)')
 
     @app.get('/healthz')
     async def healthz():
@@ -85,10 +126,9 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
             if isinstance(result, BaseException):
                 logger.error('model error on %s', upload.name,
                              exc_info=result)
-                return JSONResponse(dict(error=dict(
-                    code='model_error', image=upload.name,
-                    message=f'{type(result).__name__}: {result}')),
-                    status_code=500)
+                return server_error(
+                    'model_error', f'{type(result).__name__}: {result}',
+                    upload.name)
         return dict(model=predictor.config_name, images=[
             dict(name=u.name, **r) for u, r in zip(uploads, results)])
 

@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import torch
 from mmengine.config import Config
 from mmengine.dataset import default_collate, pseudo_collate
+from mmpretrain.datasets.transforms import ResizeEdge
 
 from ..apis.attribute_inferencer import AttributeInferencer, format_scores
 from ..apis.m2fashion_inferencer import M2FashionInferencer
@@ -25,27 +26,64 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def check_loader(pipeline, config_name: str) -> None:
-    """The service hands uploads to ``LoadFashionImage`` as bytes."""
+class KeepOnePixelResizeEdge(ResizeEdge):
+    """mmpretrain's ``ResizeEdge`` keeping at least 1 pixel per side.
+
+    ``ResizeEdge`` makes the other side ``int(scale * short / long)``: 0 for
+    an image more than ``scale`` times wider than tall (a 300x1 banner at
+    64 px), which cv2 then refuses. Every other image is resized exactly as
+    by ``ResizeEdge``.
+    """
+
+    def _resize_img(self, results: dict) -> None:
+        width, height = results['scale']
+        results['scale'] = (max(width, 1), max(height, 1))
+        super()._resize_img(results)
+
+
+def check_pipeline(pipeline, config_name: str) -> None:
+    """The service hands uploads to ``LoadFashionImage`` as bytes; its
+    ``ResizeEdge`` steps are swapped for :class:`KeepOnePixelResizeEdge`
+    (in place) so that any aspect ratio is served."""
     first = pipeline.transforms[0] if pipeline.transforms else None
     if not isinstance(first, LoadFashionImage):
         raise ValueError(f'{config_name}: the test pipeline starts with '
                          f'{type(first).__name__}; the service needs '
                          'LoadFashionImage (it decodes the uploaded bytes)')
+    for i, step in enumerate(pipeline.transforms):
+        if type(step) is ResizeEdge:
+            pipeline.transforms[i] = KeepOnePixelResizeEdge(
+                step.scale, step.edge, step.backend, step.interpolation)
+
+
+def undecodable(upload: Upload, message: str) -> RequestError:
+    return RequestError(400, 'undecodable_image', message, upload.name)
 
 
 def run_pipeline(pipeline, upload: Upload, **extra) -> dict:
-    """One upload through a test pipeline; an undecodable image (e.g. a
-    truncated JPEG) is a 400 naming it."""
+    """One upload through a test pipeline. Whatever fails in decoding it
+    (the pipeline's first step, ``LoadFashionImage``: a truncated JPEG,
+    Pillow raising on a hostile file) is a 400 naming it; a failure in a
+    later step is a fault of the service."""
+    load, *steps = pipeline.transforms
     try:
-        packed = pipeline(dict(img_path=upload.name,
-                               img_bytes=upload.content, **extra))
+        results = load(dict(img_path=upload.name, img_bytes=upload.content,
+                            **extra))
     except ImageDecodeError as e:
-        raise RequestError(400, 'undecodable_image', str(e), upload.name)
-    if packed is None:  # a loader with skip_bad=True
-        raise RequestError(400, 'undecodable_image',
-                           f'cannot load image {upload.name}', upload.name)
-    return packed
+        raise undecodable(upload, str(e))
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 (Pillow on a hostile file)
+        raise undecodable(upload, f'cannot load image {upload.name}: '
+                          f'{type(e).__name__}: {e}')
+    if results is None:  # a loader with skip_bad=True
+        raise undecodable(upload, f'cannot load image {upload.name}')
+    for step in steps:  # as mmcv's Compose
+        results = step(results)
+        if results is None:
+            raise undecodable(upload, f'cannot process image {upload.name}'
+                              f' ({type(step).__name__} dropped it)')
+    return results
 
 
 class AttributePredictor:
@@ -70,7 +108,7 @@ class AttributePredictor:
         self.inferencer, self.config_name = inferencer, config_name
         self.checkpoint_sha256 = file_sha256(checkpoint) if checkpoint \
             else None
-        check_loader(inferencer.pipeline, config_name)
+        check_pipeline(inferencer.pipeline, config_name)
 
     def prepare(self, upload: Upload, known: Optional[dict]) -> Tuple:
         if known:
@@ -133,7 +171,7 @@ class M2FashionPredictor:
         self.topk = topk
         self.checkpoint_sha256 = file_sha256(checkpoint) if checkpoint \
             else None
-        check_loader(inferencer.pipeline, config_name)
+        check_pipeline(inferencer.pipeline, config_name)
 
     def prepare(self, upload: Upload, known: Optional[dict]) -> Tuple:
         try:

@@ -5,12 +5,24 @@ import base64
 import binascii
 import io
 import json
+import re
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 from PIL import Image, UnidentifiedImageError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+
+# JSON bodies: deeper nesting recurses in json.loads (RecursionError at
+# ~1000), longer integers raise Python's int-digit limit (4300); a request
+# needs depth 3 and 1-digit integers
+JSON_MAX_DEPTH = 32
+JSON_MAX_INT_DIGITS = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_CURLY_AS_SQUARE = bytes.maketrans(b'{}', b'[]')
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b'[]{}')
+_NOT_BASE64 = re.compile(r'[^A-Za-z0-9+/=]')
 
 
 class RequestError(Exception):
@@ -85,9 +97,12 @@ def check_image(upload: Upload, limits: ServeLimits) -> None:
     except UnidentifiedImageError:
         raise RequestError(400, 'not_an_image', f'{name}: not an image '
                            '(Pillow does not recognise its format)', name)
-    except (OSError, ValueError) as e:
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 (a hostile header: its fault)
         raise RequestError(400, 'not_an_image', f'{name}: not an image '
-                           f'Pillow can read ({e})', name)
+                           f'Pillow can read ({type(e).__name__}: {e})',
+                           name)
     if width * height > limits.max_image_pixels:
         raise RequestError(413, 'too_many_pixels',
                            f'{name}: {width}x{height} = {width * height} '
@@ -95,14 +110,56 @@ def check_image(upload: Upload, limits: ServeLimits) -> None:
                            '(--max-megapixels)', name)
 
 
+def json_too_deep(text: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether ``text``'s arrays and objects nest deeper than ``limit`` or
+    its brackets do not balance, found without recursion: strings cut
+    out, only brackets kept (``{}`` as ``[]``), then the innermost pairs
+    removed ``limit`` times, one level each (C-speed passes)."""
+    if text.count(b'[') + text.count(b'{') <= limit:
+        return False
+    brackets = _JSON_STRING.sub(b'', text).translate(_CURLY_AS_SQUARE,
+                                                     _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        inner = brackets.replace(b'[]', b'')
+        if len(inner) == len(brackets):  # unbalanced: '[' * 100_000
+            return True
+        brackets = inner
+    return bool(brackets)
+
+
+def bounded_int(digits: str) -> int:
+    """``json.loads``'s ``parse_int``: integers of at most
+    ``JSON_MAX_INT_DIGITS`` digits."""
+    if len(digits.lstrip('-')) > JSON_MAX_INT_DIGITS:
+        raise ValueError(f'an integer of {len(digits.lstrip("-"))} digits '
+                         f'(at most {JSON_MAX_INT_DIGITS})')
+    return int(digits)
+
+
+def load_json(text: Union[bytes, str], what: str, code: str) -> Any:
+    """``json.loads`` with nesting and integer size bounded, every failure
+    a 400 ``code`` naming ``what`` (the body, a form field)."""
+    raw = text.encode('utf-8', 'surrogatepass') if isinstance(text, str) \
+        else text
+    if json_too_deep(raw):
+        raise RequestError(400, code, f'{what}: not JSON this service '
+                           f'takes (nested deeper than {JSON_MAX_DEPTH} '
+                           'levels, or brackets unbalanced)')
+    try:
+        return json.loads(text, parse_int=bounded_int)
+    except RecursionError:  # not reached after json_too_deep; kept safe
+        raise RequestError(400, code, f'{what}: nested too deeply')
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, ints
+        raise RequestError(400, code, f'{what}: not JSON ({e})')
+
+
 def parse_known(value: Any, count: int) -> List[Optional[dict]]:
     """``known``: absent, one ``{attribute: state}`` for every image, or a
     list with one (or null) per image; a JSON string as multipart sends it."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as e:
-            raise RequestError(400, 'bad_known', f'known: not JSON ({e})')
+        value = load_json(value, 'known', 'bad_known')
     if value is None or isinstance(value, dict):
         return [value] * count
     if not isinstance(value, list) or len(value) != count or not all(
@@ -136,12 +193,43 @@ def parse_json(payload: Any, limits: ServeLimits
             raise RequestError(413, 'image_too_large',
                                f'{name}: more than {limits.max_image_bytes}'
                                ' bytes (--max-image-mb)', name)
-        try:
-            content = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError) as e:
-            raise RequestError(400, 'bad_base64', f'{name}: {e}', name)
-        uploads.append(Upload(name, content))
+        field = f'images[{i}].data' if isinstance(item, dict) \
+            else f'images[{i}]'
+        uploads.append(Upload(name, decode_base64(data, field, name)))
     return uploads, parse_known(payload.get('known'), len(uploads))
+
+
+def base64_problem(data: str, error: Exception) -> str:
+    """Why ``data`` is not base64, in words a client can act on."""
+    if data.startswith('data:'):
+        return ('a data URL; send only the base64 text after its '
+                '";base64,"')
+    bad = _NOT_BASE64.search(data)
+    if bad is None:
+        return f'its length or "=" padding is wrong ({error})'
+    char, at = bad.group(), bad.start()
+    if char.isspace():
+        return (f'a line break or space at character {at} (send it '
+                'unwrapped: base64 -w0)')
+    return f'character {char!r} at {at} is not in the base64 alphabet'
+
+
+def decode_base64(data: str, field: str, name: str) -> bytes:
+    """Strict base64 (no whitespace) -> bytes; otherwise a 400 naming the
+    JSON ``field`` and the image."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as e:
+        label = field if name == field else f'{field} ({name})'
+        raise RequestError(400, 'bad_base64', f'{label} is not valid '
+                           f'base64: {base64_problem(data, e)}', name)
+
+
+def media_type(header: str) -> str:
+    """``Content-Type`` -> its media type in lower case (media types are
+    case-insensitive): ``Application/JSON; charset=utf-8`` ->
+    ``application/json``."""
+    return header.split(';', 1)[0].strip().lower()
 
 
 async def read_upload(file, limits: ServeLimits) -> Upload:
@@ -163,12 +251,13 @@ async def parse_request(request, limits: ServeLimits
     """A starlette request: multipart files (any field name; ``known`` a
     form field holding JSON) or a JSON body (:func:`parse_json`)."""
     ctype = request.headers.get('content-type', '')
+    kind = media_type(ctype)
     cap = max_request_bytes(limits)
     length = request.headers.get('content-length')
     if length and length.isdigit() and int(length) > cap:
         raise RequestError(413, 'request_too_large',
                            f'{length} bytes; at most {cap} per request')
-    if ctype.startswith('multipart/form-data'):
+    if kind == 'multipart/form-data':
         try:
             form = await request.form(max_files=limits.max_images,
                                       max_fields=limits.max_images + 10)
@@ -188,17 +277,16 @@ async def parse_request(request, limits: ServeLimits
         finally:
             await form.close()
         return uploads, known
-    if ctype.startswith('application/json'):
+    if kind == 'application/json':
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > cap:
                 raise RequestError(413, 'request_too_large',
                                    f'more than {cap} bytes per request')
-        try:
-            payload = json.loads(bytes(body))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise RequestError(400, 'bad_json', f'not JSON: {e}')
+        # off the event loop: a large body takes a while to parse
+        payload = await run_in_threadpool(load_json, bytes(body), 'body',
+                                          'bad_json')
         return parse_json(payload, limits)
     raise RequestError(415, 'unsupported_media_type',
                        f'content-type {ctype or "(none)"}: send '

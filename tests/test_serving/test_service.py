@@ -153,6 +153,8 @@ def test_bad_inputs_are_4xx_and_the_service_keeps_serving(tiny):
         r = requests.post(post, json=dict(images=['%%%not base64']))
         assert (r.status_code, r.json()['error']['code']) == \
             (400, 'bad_base64')
+        assert r.json()['error']['message'].startswith(
+            'images[0] is not valid base64')
         r = requests.post(post, json=dict(images=[]))
         assert (r.status_code, r.json()['error']['code']) == (400,
                                                               'no_images')
@@ -258,6 +260,7 @@ def test_a_model_error_fails_only_its_own_request(tiny):
         health = requests.get(url + '/healthz').json()
     poisoned = results.pop('poison.jpg')
     assert poisoned.status_code == 500
+    assert poisoned.headers['connection'] == 'close'
     assert poisoned.json()['error'] == dict(
         code='model_error', image='poison.jpg',
         message='RuntimeError: the model failed')

@@ -1,7 +1,9 @@
 """tools/serve.py end to end in its own process, on the ONNX Runtime
 backend: the same predictions as the inferencer's onnxruntime backend,
-the schema hashing the served file."""
+the schema hashing the served file, errors (an unknown path, unparsable
+HTTP) in the service's JSON form."""
 import hashlib
+import json
 import os
 import os.path as osp
 import subprocess
@@ -12,6 +14,7 @@ import pytest
 import torch
 
 from tests.helpers.http_server import free_port, wait_until_up
+from tests.helpers.raw_http import raw_exchange
 from tests.helpers.tiny_config import ROOT, write_tiny_config
 
 pytest.importorskip('fastapi', reason='pip install -e .[serve]')
@@ -53,6 +56,9 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
             ('images', (osp.basename(p), open(p, 'rb').read()))
             for p in paths], timeout=60)
         schema = requests.get(url + '/v1/schema', timeout=10).json()
+        missing = requests.get(url + '/nope', timeout=10)
+        # unparsable HTTP: the JSON error of the service's own protocol
+        garbage = raw_exchange(port, [b'GARBAGE\r\n\r\n'])
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0]
@@ -68,3 +74,8 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
     assert schema['checkpoint_sha256'] == hashlib.sha256(
         open(onnx_file, 'rb').read()).hexdigest()
     assert schema['batching'] == dict(max_batch=4, max_wait_ms=10.0)
+    assert missing.status_code == 404
+    assert missing.json()['error']['code'] == 'not_found'
+    status, headers, body = garbage
+    assert (status, headers['connection']) == (400, 'close')
+    assert json.loads(body)['error']['code'] == 'bad_http_request'
