@@ -12,7 +12,7 @@ from mmdet.apis import DetInferencer
 from mmdet.structures import DetDataSample
 from mmengine.registry import INFERENCERS
 
-from ..models.roi_heads import AttributeRoIHead
+from ..models.roi_heads import AttributeBranchMixin
 from ..utils.checkpoint_loading import load_trained_weights
 
 
@@ -46,7 +46,7 @@ class AttributeDetInferencer(DetInferencer):
         # the checkpoint's meta carries them (Runner.save_checkpoint: the
         # training dataset's metainfo)
         for module in self.model.modules():
-            if isinstance(module, AttributeRoIHead):
+            if isinstance(module, AttributeBranchMixin):
                 module.set_dataset_meta(
                     self.model.dataset_meta,
                     f"checkpoint {weights}'s dataset_meta")

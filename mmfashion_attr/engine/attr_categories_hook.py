@@ -11,14 +11,14 @@ from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from ..models.roi_heads import AttributeRoIHead
+from ..models.roi_heads import AttributeBranchMixin
 
 
 @HOOKS.register_module()
 class AttrCategoriesHook(Hook):
     """Before training, validation and testing, pass the loop's dataset's
     ``metainfo`` (``attr_category_ids``, ``category_ids``) to every
-    ``AttributeRoIHead`` of the model (``set_dataset_meta``), which maps
+    attribute RoI head of the model (``set_dataset_meta``), which maps
     the ids to class indices and checks them against its config.
 
     Validation and testing take their own dataset's set, as the metric
@@ -41,10 +41,12 @@ class AttrCategoriesHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
         heads = [m for m in model.modules()
-                 if isinstance(m, AttributeRoIHead)]
+                 if isinstance(m, AttributeBranchMixin)]
         if not heads:
-            raise TypeError(f'AttrCategoriesHook: {type(model).__name__} '
-                            'has no AttributeRoIHead; remove the hook')
+            raise TypeError(
+                f'AttrCategoriesHook: {type(model).__name__} has no '
+                'attribute RoI head (AttributeRoIHead, '
+                'CascadeAttributeRoIHead); remove the hook')
         dataset = getattr(runner, f'{mode}_loop').dataloader.dataset
         source = f"{mode}_dataloader's {type(dataset).__name__}"
         ann_file = getattr(dataset, 'ann_file', None)

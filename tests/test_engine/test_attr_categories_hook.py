@@ -40,5 +40,5 @@ def test_each_loop_gives_its_datasets_set(tmp_path):
     with pytest.raises(ValueError, match=r"val_dataloader's Fashionpedia"
                        r'InstanceDataset \(.*test/instances.json\)'):
         hook.before_val(runner)
-    with pytest.raises(TypeError, match='no AttributeRoIHead'):
+    with pytest.raises(TypeError, match='no attribute RoI head'):
         hook.before_train(fake_runner(nn.Linear(1, 1)))

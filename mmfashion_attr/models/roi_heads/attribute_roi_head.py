@@ -1,13 +1,7 @@
 """Mask R-CNN's RoI head with an attribute branch (Attribute Mask R-CNN:
 Gupta et al., *CNNs for Visual Analysis of Clothing*, CS231n 2020).
 
-Own subclass of mmdet's ``StandardRoIHead``: training adds the attribute
-loss on the positive RoIs (targets: each one's matched ground truth's
-attributes); inference re-pools RoI features on the final boxes, as mask
-prediction does, and returns ``pred_instances.attr_scores``, zero for the
-classes without attributes: the dataset's ``attr_category_ids`` (the set
-the metric judges) mapped to class indices by ``set_dataset_meta``.
-
+``StandardRoIHead`` + ``AttributeBranchMixin`` (``attribute_branch.py``).
 The attribute branch reads either its own pooled RoI features
 (``attr_from='rois'``) or the box head's shared FC features
 (``attr_from='box_fcs'``, the seed's: its branch sits in detectron2's box
@@ -17,26 +11,24 @@ works with mmdet's ``Shared2FCBBoxHead`` (and any ``ConvFCBBoxHead``)
 unchanged, so configs, ``forward`` and checkpoint keys (COCO weights) stay
 mmdet's, where a subclass would copy mmdet's ``forward`` to return them.
 """
-import logging
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmdet.models.roi_heads import StandardRoIHead
-from mmdet.models.task_modules.samplers import SamplingResult
 from mmdet.models.utils import unpack_gt_instances
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.structures.bbox import bbox2roi, scale_boxes
 from mmdet.utils import InstanceList
-from mmengine.logging import print_log
 from torch import Tensor
+
+from .attribute_branch import AttributeBranchMixin
 
 ATTR_FROM = ('rois', 'box_fcs')
 
 
 @MODELS.register_module()
-class AttributeRoIHead(StandardRoIHead):
+class AttributeRoIHead(AttributeBranchMixin, StandardRoIHead):
     """``StandardRoIHead`` + ``attr_head`` (e.g. ``RoIAttributeHead``).
 
     Args:
@@ -48,12 +40,7 @@ class AttributeRoIHead(StandardRoIHead):
             output (set the head's ``in_channels`` to ``fc_out_channels``
             and ``roi_feat_size=1``). Default: 'rois'.
         attr_categories (Sequence[int], optional): Class indices that have
-            attributes; the others get zero attribute scores (Fashionpedia:
-            garment parts and accessories have none). ``None``: the
-            dataset's, given by ``set_dataset_meta`` (``AttrCategoriesHook``
-            in training and testing, ``AttributeDetInferencer`` from the
-            checkpoint's ``dataset_meta``); until then all classes. Given
-            explicitly, the dataset's must be the same set. Default: None.
+            attributes (``AttributeBranchMixin``). Default: None.
         **kwargs: ``StandardRoIHead``'s.
     """
 
@@ -66,15 +53,7 @@ class AttributeRoIHead(StandardRoIHead):
             raise ValueError(f'attr_from {attr_from!r}, expected one of '
                              f'{ATTR_FROM}')
         self.attr_from = attr_from
-        self.attr_head = MODELS.build(attr_head)
-        self.attr_roi_extractor = (MODELS.build(attr_roi_extractor)
-                                   if attr_roi_extractor else None)
-        # the config's set (checked against the dataset's) and the one in
-        # use (the dataset's once set_dataset_meta gave it)
-        self.attr_categories_cfg = (None if attr_categories is None else
-                                    sorted({int(i) for i in attr_categories}))
-        self.attr_categories = self.attr_categories_cfg
-        self._warned_no_meta = False
+        self.init_attr_branch(attr_head, attr_roi_extractor, attr_categories)
         self._shared_feats = None
         if attr_from == 'box_fcs':
             fcs = getattr(self.bbox_head, 'shared_fcs', None)
@@ -83,55 +62,6 @@ class AttributeRoIHead(StandardRoIHead):
                     "attr_from='box_fcs' needs a box head with shared FCs "
                     f'(mmdet ConvFCBBoxHead), not {type(self.bbox_head)}')
             fcs[-1].register_forward_hook(self._keep_shared_feats)
-
-    def set_dataset_meta(self, meta: dict, source: str = 'dataset') -> None:
-        """Take the categories with attributes from a dataset's
-        ``metainfo`` (or a checkpoint's ``dataset_meta``), the set
-        ``FashionpediaMetric`` judges: its ``attr_category_ids`` (category
-        ids) become class indices through ``category_ids`` (the id of
-        each class, in class order). Without ``attr_category_ids`` nothing
-        changes.
-
-        Args:
-            meta (dict): The metainfo.
-            source (str): Named in errors (the dataset or checkpoint).
-
-        Raises:
-            ValueError: ``category_ids`` missing, not one per class of the
-                box head, or lacking one of ``attr_category_ids``; or the
-                config's ``attr_categories`` a different set.
-        """
-        attr_ids = meta.get('attr_category_ids')
-        if attr_ids is None:
-            return
-        cat_ids = meta.get('category_ids')
-        if cat_ids is None:
-            raise ValueError(
-                f"{source}: metainfo has 'attr_category_ids' but no "
-                "'category_ids' (the id of each class) to map them to the "
-                "model's class indices")
-        cat_ids = [int(i) for i in cat_ids]
-        num_classes = getattr(self.bbox_head, 'num_classes', len(cat_ids))
-        if len(cat_ids) != num_classes or len(set(cat_ids)) != len(cat_ids):
-            raise ValueError(
-                f"{source}: metainfo's category_ids {cat_ids} are not one "
-                f'distinct id per class of the box head (num_classes='
-                f'{num_classes})')
-        unknown = [int(i) for i in attr_ids if int(i) not in cat_ids]
-        if unknown:
-            raise ValueError(
-                f"{source}: attr_category_ids {unknown} are not among the "
-                f"classes' category_ids {cat_ids}")
-        indices = sorted({cat_ids.index(int(i)) for i in attr_ids})
-        if (self.attr_categories_cfg is not None
-                and indices != self.attr_categories_cfg):
-            raise ValueError(
-                f'roi_head.attr_categories {self.attr_categories_cfg} '
-                f"(class indices) disagree with {source}'s "
-                f'attr_category_ids {sorted(int(i) for i in attr_ids)}, '
-                f'class indices {indices} by its category_ids {cat_ids}; '
-                'set roi_head.attr_categories=None to take the dataset\'s')
-        self.attr_categories = indices
 
     def _keep_shared_feats(self, module, inputs, output):
         # ConvFCBBoxHead applies ReLU after each shared FC
@@ -150,31 +80,20 @@ class AttributeRoIHead(StandardRoIHead):
         """Attribute logits of ``rois``."""
         if self.attr_from == 'box_fcs':
             return self.attr_head(self._bbox_forward(x, rois)['shared_feats'])
-        extractor = self.attr_roi_extractor or self.bbox_roi_extractor
-        feats = extractor(x[:extractor.num_inputs], rois)
-        return self.attr_head(feats)
+        return super()._attr_forward(x, rois)
 
-    def attr_loss(self, x: Tuple[Tensor],
-                  sampling_results: List[SamplingResult],
-                  batch_gt_instances: InstanceList,
-                  bbox_results: Optional[dict] = None) -> dict:
-        """Attribute loss of the positive RoIs (with ``attr_from='box_fcs'``
-        on the box head's features of ``bbox_results``, whose RoIs are
-        each image's positives then negatives)."""
-        targets = torch.cat([
-            gt.attributes[res.pos_assigned_gt_inds]
-            for res, gt in zip(sampling_results, batch_gt_instances)])
-        labels = torch.cat([res.pos_gt_labels for res in sampling_results])
-        if self.attr_from == 'box_fcs':
-            feats = bbox_results['shared_feats']
-            positive = torch.cat([
-                torch.arange(len(res.priors), device=feats.device)
-                < len(res.pos_priors) for res in sampling_results])
-            logits = self.attr_head(feats[positive])
-        else:
-            rois = bbox2roi([res.pos_priors for res in sampling_results])
-            logits = self._attr_forward(x, rois)
-        return self.attr_head.loss(logits, targets, labels)
+    def _attr_logits_of_positives(self, x, sampling_results, bbox_results):
+        """With ``attr_from='box_fcs'``: the box head's features of
+        ``bbox_results``, whose RoIs are each image's positives then
+        negatives."""
+        if self.attr_from != 'box_fcs':
+            return super()._attr_logits_of_positives(x, sampling_results,
+                                                     bbox_results)
+        feats = bbox_results['shared_feats']
+        positive = torch.cat([
+            torch.arange(len(res.priors), device=feats.device)
+            < len(res.pos_priors) for res in sampling_results])
+        return self.attr_head(feats[positive])
 
     def loss(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
              batch_data_samples: SampleList) -> dict:
@@ -201,44 +120,3 @@ class AttributeRoIHead(StandardRoIHead):
         losses.update(self.attr_loss(x, sampling_results, batch_gt_instances,
                                      bbox_results))
         return losses
-
-    def predict(self, x: Tuple[Tensor], rpn_results_list: InstanceList,
-                batch_data_samples: SampleList,
-                rescale: bool = False) -> InstanceList:
-        """Boxes, labels, scores, masks and ``attr_scores`` per image."""
-        metas = [s.metainfo for s in batch_data_samples]
-        results_list = self.predict_bbox(x, metas, rpn_results_list,
-                                         rcnn_test_cfg=self.test_cfg,
-                                         rescale=False)
-        # attributes from the final boxes, still in the network's scale
-        rois = bbox2roi([res.bboxes for res in results_list])
-        labels = torch.cat([res.labels for res in results_list])
-        scores = (self.attr_head.predict(self._attr_forward(x, rois), labels)
-                  if len(rois) else rois.new_zeros(
-                      (0, self.attr_head.num_attributes)))
-        if self.attr_categories is None and not self._warned_no_meta:
-            self._warned_no_meta = True
-            print_log(
-                'AttributeRoIHead: attr_categories=None and no dataset meta '
-                'given (AttrCategoriesHook, or a checkpoint with '
-                "dataset_meta['attr_category_ids'] through "
-                'AttributeDetInferencer): every class gets attribute scores',
-                logger='current', level=logging.WARNING)
-        for res, attr in zip(results_list,
-                             scores.split([len(r) for r in results_list])):
-            if self.attr_categories is not None:
-                allowed = res.labels.new_tensor(self.attr_categories)
-                attr = attr * torch.isin(res.labels, allowed)[:, None]
-            res.attr_scores = attr
-        if self.with_mask:
-            attr_scores = [res.attr_scores for res in results_list]
-            results_list = self.predict_mask(x, metas, results_list,
-                                             rescale=rescale)
-            for res, attr in zip(results_list, attr_scores):
-                if 'attr_scores' not in res:  # no detection: rebuilt empty
-                    res.attr_scores = attr
-        elif rescale:
-            for res, meta in zip(results_list, metas):
-                res.bboxes = scale_boxes(
-                    res.bboxes, [1 / s for s in meta['scale_factor']])
-        return results_list
