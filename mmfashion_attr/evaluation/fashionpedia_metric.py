@@ -151,13 +151,17 @@ class FashionpediaMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         cat_ids, attr_ids = self.ids()
+        # one entry per image: BaseMetric.evaluate(size) keeps the first
+        # `size` (the number of images) entries, to drop distributed padding
         for sample in data_samples:
-            self.results.extend(to_results(
+            self.results.append(to_results(
                 sample['pred_instances'], sample['img_id'], cat_ids,
                 self.dataset_meta['attribute_ids'], self.attr_thr,
                 attr_category_ids=attr_ids))
 
     def compute_metrics(self, results: list) -> dict:
+        """Scores ``results``: per image, its detections' result dicts."""
+        results = [det for image in results for det in image]
         if self.outfile_prefix:
             path = f'{self.outfile_prefix}.attr.json'
             with open(path, 'w') as f:

@@ -183,11 +183,6 @@ def test_detector_dump_with_fashionpedia_metric(tmp_path, monkeypatch,
     assert 'fashionpedia/segm_iou_AP: 1.0000' in out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'FashionpediaMetric.process appends one result per detection, and '
-    'BaseMetric.evaluate(size) keeps the first `size` results, size being '
-    'the number of images: only the first 3 of 6 detections are scored '
-    '(AP 0.3894); tools/test.py has the same cut'))
 def test_detector_dump_two_garments_per_image(tmp_path, monkeypatch,
                                               capsys):
     metrics, _ = evaluate_detector_dump(tmp_path, monkeypatch, capsys, 2)
