@@ -50,6 +50,30 @@ def test_table_equals_what_its_results_regenerate(name, cmd, body,
         f'{name}: the table differs from `{cmd}`; regenerate it')
 
 
+def unpaired_markers(text: str) -> list:
+    """Lines of ``<!-- results: ... -->`` / ``<!-- /results -->`` markers
+    that do not open or close a block: a block whose marker was removed
+    would otherwise just stop being checked."""
+    spans = [m.span() for m in BLOCK.finditer(text)]
+    bad = []
+    for m in re.finditer(r'^<!-- (results:|/results)', text, re.M):
+        if not any(a <= m.start() < b for a, b in spans):
+            bad.append(text.count('\n', 0, m.start()) + 1)
+    return bad
+
+
+def test_every_results_marker_belongs_to_a_block():
+    bad = {name: lines for name in markdown_files()
+           if (lines := unpaired_markers(
+               (Path(ROOT) / name).read_text(encoding='utf-8')))}
+    assert not bad, f'results markers without their pair (file: lines): {bad}'
+    # a block whose opening line is removed leaves its closing marker
+    text = '<!-- results: python x.py --from-results r.jsonl -->\n| a |\n' \
+        '<!-- /results -->\n'
+    assert unpaired_markers(text) == []
+    assert unpaired_markers(text.split('\n', 1)[1]) == [2]
+
+
 def test_a_hand_edited_number_is_caught(tmp_path):
     (name, cmd, body), *_ = blocks()
     edited = re.sub(r'\d\.\d{3}', lambda m: f'{float(m.group()) + 0.001:.3f}',

@@ -7,6 +7,7 @@ Own code: mmengine logs per run but keeps no cross-run results record.
 """
 import datetime
 import fcntl
+import hashlib
 import json
 import os
 import os.path as osp
@@ -14,6 +15,8 @@ import platform
 import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence
+
+from ..errors import UserValueError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -69,6 +72,23 @@ def record(config: str, metrics: dict, seed: Optional[int] = None,
                 **extra)
 
 
+HASH = 'sha256'  # of the rest of the record, set when a tool writes it
+
+
+def content_hash(rec: dict) -> str:
+    """SHA-256 of a record's content (its keys sorted, ``HASH`` left out),
+    so that a record edited after its tool wrote it is found."""
+    body = {k: v for k, v in rec.items() if k != HASH}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()
+                          ).hexdigest()
+
+
+def seal(rec: dict) -> dict:
+    """``rec`` with its content hash."""
+    return {**{k: v for k, v in rec.items() if k != HASH},
+            HASH: content_hash(rec)}
+
+
 def _key(rec: dict) -> tuple:
     return rec['config'], rec.get('seed'), rec.get('split')
 
@@ -86,7 +106,7 @@ def save(path: str, new: dict) -> None:
         fcntl.flock(f, fcntl.LOCK_EX)  # released when the file closes
         f.seek(0)
         records = {_key(r): r for r in _parse(f, path)}
-        records[new_key] = new
+        records[new_key] = seal(new)
         text = ''.join(
             json.dumps(records[key]) + '\n'
             for key in sorted(records, key=lambda k: tuple(map(str, k))))
@@ -115,6 +135,11 @@ def _parse(lines, path: str) -> List[Dict]:
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise ValueError(f'{path}:{number}: not a run record '
                              f'({e})') from e
+        if HASH in rec and rec[HASH] != content_hash(rec):
+            raise UserValueError(
+                f'{path}:{number}: the record differs from what its tool '
+                f'wrote (its {HASH} does not match): records are data, '
+                'rerun the tool instead of editing them')
         out.append(rec)
     return out
 

@@ -50,3 +50,32 @@ def test_a_record_that_cannot_be_written_leaves_the_file(tmp_path):
     with pytest.raises(KeyError):
         run_records.save(path, dict(seed=0))
     assert open(path).read() == before
+
+
+def test_written_records_carry_a_hash_that_catches_hand_edits(tmp_path):
+    path = str(tmp_path / 'runs.jsonl')
+    run_records.save(path, dict(config='a.py', seed=0, split='test',
+                                metrics=dict(f1=0.75)))
+    (rec, ) = run_records.load(path)
+    assert rec[run_records.HASH] == run_records.content_hash(rec)
+    text = open(path).read()
+    with open(path, 'w') as f:
+        f.write(text.replace('0.75', '0.76'))
+    with pytest.raises(ValueError, match=r'runs.jsonl:1: the record differs'):
+        run_records.load(path)
+
+
+def test_every_committed_record_is_sealed_and_unedited():
+    """Each results file in the repository: every record carries the hash
+    its tool wrote, and its content still matches it."""
+    import subprocess
+
+    from tests.helpers.run_tool import ROOT
+    files = subprocess.run(['git', 'ls-files', '*.jsonl'], cwd=ROOT,
+                           capture_output=True, text=True).stdout.split()
+    assert files
+    for name in files:
+        for number, rec in enumerate(run_records.load(f'{ROOT}/{name}'), 1):
+            assert run_records.HASH in rec, (
+                f'{name}:{number}: no {run_records.HASH}; records are '
+                'written by the report tools (run_records.save)')

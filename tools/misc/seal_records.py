@@ -1,0 +1,30 @@
+"""Give the records of results files written before records carried a
+content hash their hash (``mmfashion_attr.utils.run_records.seal``).
+
+    python tools/misc/seal_records.py FILE.jsonl [FILE.jsonl ...]
+
+Records that have one are checked, not changed; the report tools seal what
+they write themselves.
+"""
+import argparse
+import json
+
+from mmfashion_attr.utils import run_records
+from mmfashion_attr.utils.cli import run_main
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('files', nargs='+')
+    args = parser.parse_args()
+    for path in args.files:
+        records = run_records.load(path)  # a mismatched hash stops here
+        sealed = [run_records.seal(r) for r in records]
+        with open(path, 'w', encoding='utf-8') as f:
+            f.writelines(json.dumps(r) + '\n' for r in sealed)
+        added = sum(run_records.HASH not in r for r in records)
+        print(f'{path}: {len(records)} records, {added} sealed now')
+
+
+if __name__ == '__main__':
+    run_main(main)
