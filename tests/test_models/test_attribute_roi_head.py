@@ -251,6 +251,51 @@ def test_seed_head_scores_each_detection_with_its_class_slice(percat_model):
                           atol=1e-6)
 
 
+
+def test_seed_head_from_proposals_in_the_box_heads_pass(percat_model):
+    """attr_on='proposals': the same detections as re-pooling the final
+    boxes, and each one's attribute scores are those of the proposal it came
+    from, in the pass that gave its class score (the seed's predictor)."""
+    head = percat_model.roi_head
+    feats = tuple(torch.randn(1, 64, 64 // s, 64 // s)
+                  for s in (4, 8, 16, 32, 64))
+    proposals = torch.tensor([[2., 2, 40, 50], [10, 10, 60, 60],
+                              [30, 5, 62, 40]])
+    data = [sample([[0, 0, 1, 1]], [0], [hot()])]
+    head.test_cfg.score_thr = 0.0
+
+    def predict(attr_on):
+        head.attr_on = attr_on
+        rpn = [InstanceData(bboxes=proposals.clone(), scores=torch.ones(3))]
+        try:
+            return head.predict(feats, rpn, data)[0]
+        finally:
+            head.attr_on = 'final'
+
+    final, seed = predict('final'), predict('proposals')
+    assert len(seed) > len(proposals)  # several classes per proposal
+    for key in ('bboxes', 'scores', 'labels'):
+        assert torch.equal(final[key], seed[key]), key
+    assert not torch.allclose(final.attr_scores, seed.attr_scores)
+    # every proposal's class scores and per-class attribute scores
+    out = head._bbox_forward(feats, bbox2roi([proposals]))
+    cls = out['cls_score'].softmax(-1)
+    attr = head.attr_head(out['shared_feats']).view(
+        len(proposals), 6, NUM_ATTRS).sigmoid()
+    for score, label, scores in zip(seed.scores, seed.labels,
+                                    seed.attr_scores):
+        came_from = [p for p in range(len(proposals))
+                     if torch.isclose(cls[p, label], score, atol=1e-6)]
+        assert came_from and any(
+            torch.allclose(attr[p, label], scores, atol=1e-6)
+            for p in came_from)
+    with pytest.raises(ValueError, match="only with attr_from='box_fcs'"):
+        roi_head_cfg = Config.fromfile(CONFIG).model.roi_head
+        roi_head_cfg.attr_on = 'proposals'
+        with DefaultScope.overwrite_default_scope('mmdet'):
+            MODELS.build(roi_head_cfg)
+
+
 # categories with gapped ids in the file's order; the classes a reordered
 # subset of them
 GAPPED = [dict(id=3, name='shirt'), dict(id=10, name='pants'),

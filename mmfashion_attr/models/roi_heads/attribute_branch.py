@@ -142,12 +142,18 @@ class AttributeBranchMixin:
         results_list = self.predict_bbox(x, metas, rpn_results_list,
                                          rcnn_test_cfg=self.test_cfg,
                                          rescale=False)
-        # attributes from the final boxes, still in the network's scale
-        rois = bbox2roi([res.bboxes for res in results_list])
         labels = torch.cat([res.labels for res in results_list])
-        scores = (self.attr_head.predict(self._attr_forward(x, rois), labels)
-                  if len(rois) else rois.new_zeros(
-                      (0, self.attr_head.num_attributes)))
+        if all('attr_logits' in res for res in results_list):
+            # taken in the box head's own pass (AttributeRoIHead attr_on)
+            logits = torch.cat([res.attr_logits for res in results_list])
+            for res in results_list:
+                del res.attr_logits
+        else:  # from the final boxes, still in the network's scale
+            rois = bbox2roi([res.bboxes for res in results_list])
+            logits = self._attr_forward(x, rois) if len(rois) else None
+        scores = (self.attr_head.predict(logits, labels) if len(labels)
+                  else labels.new_zeros((0, self.attr_head.num_attributes),
+                                        dtype=torch.float))
         if self.attr_categories is None and not self._warned_no_meta:
             self._warned_no_meta = True
             print_log(

@@ -10,21 +10,30 @@ Those are taken with a forward hook on the box head's last shared FC: it
 works with mmdet's ``Shared2FCBBoxHead`` (and any ``ConvFCBBoxHead``)
 unchanged, so configs, ``forward`` and checkpoint keys (COCO weights) stay
 mmdet's, where a subclass would copy mmdet's ``forward`` to return them.
+
+At test time the attributes come from the final boxes, pooled again
+(``attr_on='final'``), or, with ``attr_from='box_fcs'``, from the proposal
+each detection came from, in the box head's own pass (``attr_on=
+'proposals'``: the seed's detectron2 predictor, whose attribute logits sit
+beside the class scores).
 """
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmdet.models.layers import multiclass_nms
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.utils import unpack_gt_instances
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from mmdet.utils import InstanceList
+from mmdet.utils import ConfigType, InstanceList
+from mmengine.structures import InstanceData
 from torch import Tensor
 
 from .attribute_branch import AttributeBranchMixin
 
 ATTR_FROM = ('rois', 'box_fcs')
+ATTR_ON = ('final', 'proposals')
 
 
 @MODELS.register_module()
@@ -39,6 +48,10 @@ class AttributeRoIHead(AttributeBranchMixin, StandardRoIHead):
             features; ``'box_fcs'``: it reads the box head's shared FC
             output (set the head's ``in_channels`` to ``fc_out_channels``
             and ``roi_feat_size=1``). Default: 'rois'.
+        attr_on (str): At test time, ``'final'``: pool the final boxes
+            again; ``'proposals'`` (needs ``attr_from='box_fcs'``): each
+            detection's attributes from its proposal's features in the box
+            head's pass that gave its class scores. Default: 'final'.
         attr_categories (Sequence[int], optional): Class indices that have
             attributes (``AttributeBranchMixin``). Default: None.
         **kwargs: ``StandardRoIHead``'s.
@@ -47,12 +60,17 @@ class AttributeRoIHead(AttributeBranchMixin, StandardRoIHead):
     def __init__(self, attr_head: dict,
                  attr_roi_extractor: Optional[dict] = None,
                  attr_categories: Optional[Sequence[int]] = None,
-                 attr_from: str = 'rois', **kwargs):
+                 attr_from: str = 'rois', attr_on: str = 'final', **kwargs):
         super().__init__(**kwargs)
         if attr_from not in ATTR_FROM:
             raise ValueError(f'attr_from {attr_from!r}, expected one of '
                              f'{ATTR_FROM}')
-        self.attr_from = attr_from
+        if attr_on not in ATTR_ON or (attr_on == 'proposals'
+                                      and attr_from != 'box_fcs'):
+            raise ValueError(f"attr_on {attr_on!r}: one of {ATTR_ON}, "
+                             "'proposals' only with attr_from='box_fcs'")
+        self.attr_from, self.attr_on = attr_from, attr_on
+        self._proposal_feats = None  # with attr_on='proposals' only
         self.init_attr_branch(attr_head, attr_roi_extractor, attr_categories)
         self._shared_feats = None
         if attr_from == 'box_fcs':
@@ -74,6 +92,41 @@ class AttributeRoIHead(AttributeBranchMixin, StandardRoIHead):
         if self.attr_from == 'box_fcs':
             results['shared_feats'], self._shared_feats = \
                 self._shared_feats, None
+            if self._proposal_feats is not None:  # predict_bbox wants them
+                self._proposal_feats.append(results['shared_feats'])
+        return results
+
+    def predict_bbox(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                     rpn_results_list: InstanceList,
+                     rcnn_test_cfg: ConfigType,
+                     rescale: bool = False) -> InstanceList:
+        """``StandardRoIHead.predict_bbox``; with ``attr_on='proposals'``
+        each detection also gets ``attr_logits`` from the shared features
+        of the proposal it came from (mmdet's NMS, with the indices of the
+        kept boxes)."""
+        if self.attr_on != 'proposals' or rcnn_test_cfg is None:
+            return super().predict_bbox(x, batch_img_metas, rpn_results_list,
+                                        rcnn_test_cfg, rescale)
+        self._proposal_feats = []
+        try:  # no NMS yet: every proposal's boxes and class scores
+            raw = super().predict_bbox(x, batch_img_metas, rpn_results_list,
+                                       None, rescale)
+            feats = (torch.cat(self._proposal_feats) if self._proposal_feats
+                     else x[0].new_zeros((0, self.bbox_head.fc_out_channels)))
+        finally:
+            self._proposal_feats = None
+        feats = feats.split([len(r.bboxes) for r in rpn_results_list])
+        results = []
+        for res, feat in zip(raw, feats):
+            num_classes = res.scores.size(1) - 1
+            dets, labels, kept = multiclass_nms(
+                res.bboxes, res.scores, rcnn_test_cfg.score_thr,
+                rcnn_test_cfg.nms, rcnn_test_cfg.max_per_img,
+                return_inds=True)
+            proposal = torch.div(kept, num_classes, rounding_mode='floor')
+            results.append(InstanceData(
+                bboxes=dets[:, :-1], scores=dets[:, -1], labels=labels,
+                attr_logits=self.attr_head(feat[proposal])))
         return results
 
     def _attr_forward(self, x: Tuple[Tensor], rois: Tensor) -> Tensor:
