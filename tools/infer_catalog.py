@@ -20,7 +20,10 @@ is written escaped in "image" / "key", exactly (base64) in "image_b64" /
 file:line). --max-batches stops each rank after N batches (a catalogue in
 chunks). --merge FILE: then one file with each image once (as
 tools/merge_catalog_output.py). --backend onnxruntime: CKPT is a
-tools/deployment/pytorch2onnx.py file.
+tools/deployment/pytorch2onnx.py file. --thresholds from
+calibrate_thresholds.py --target-precision: each predicted value in
+"attributes" also has "decision": "auto" or "review"
+(docs/inference_and_deployment.md, "Auto-accept at a chosen precision").
 """
 import argparse
 import json
@@ -55,7 +58,9 @@ def parse_args():
                         help='folder the --ann image names are relative to')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--thresholds', default=None,
-                        help='a float or a calibrate_thresholds.py file')
+                        help='a float or a calibrate_thresholds.py file '
+                        '(with --target-precision: values marked auto / '
+                        'review)')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-batches', type=int, default=None)

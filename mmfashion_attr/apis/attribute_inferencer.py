@@ -15,6 +15,8 @@ from torch.utils.data import DataLoader
 
 from ..datasets.schema import task_slices
 from ..datasets.transforms.loading import ImageDecodeError
+from ..evaluation.auto_accept import (auto_thresholds, check_auto_accept,
+                                       mark)
 from ..evaluation.thresholds import (binarize, evaluator_thresholds,
                                      load_thresholds, threshold_for)
 from .image_path_dataset import ImagePathDataset
@@ -50,16 +52,23 @@ def read_image_list(path: str) -> List[str]:
 
 def format_scores(score: np.ndarray, tasks: List[dict], thresholds) -> dict:
     """One image's flat scores -> ``attributes`` (task -> chosen values with
-    scores, best first) and ``scores`` (task -> value -> score)."""
+    scores, best first) and ``scores`` (task -> value -> score). When
+    ``thresholds`` carry auto-accept thresholds (a calibrate_thresholds.py
+    ``--target-precision`` file), each chosen value also has ``decision``:
+    ``'auto'`` or ``'review'`` (:mod:`..evaluation.auto_accept`)."""
     result = dict(attributes={}, scores={})
+    auto = auto_thresholds(thresholds)
     for task, sl in zip(tasks, task_slices(tasks)):
         task_score = score[sl]
         chosen = binarize(task_score[None], task['multi_label'],
                           threshold_for(thresholds, task['name']))[0]
-        result['attributes'][task['name']] = [
+        values = [
             dict(value=task['classes'][k], score=round(float(task_score[k]),
                                                        4))
             for k in np.argsort(-task_score) if chosen[k]]
+        if auto is not None:
+            mark(values, task_score, chosen, task, auto)
+        result['attributes'][task['name']] = values
         result['scores'][task['name']] = {
             c: round(float(v), 4) for c, v in zip(task['classes'], task_score)}
     return result
@@ -96,10 +105,13 @@ class AttributeInferencer(BaseInferencer):
             one value, per task, or a file from
             ``tools/analysis_tools/calibrate_thresholds.py``. Default: those of
             the config's ``test_evaluator`` (so results agree with
-            ``tools/test.py``), else 0.5.
+            ``tools/test.py``), else 0.5. A file written with
+            ``--target-precision`` also marks each predicted value
+            ``decision: 'auto'`` or ``'review'``.
 
     Each result: ``img_path``, ``attributes`` (task -> predicted values with
-    scores, best first; single-label tasks give their top value) and
+    scores, best first; single-label tasks give their top value; with
+    auto-accept thresholds each value's ``decision``) and
     ``scores`` (task -> value -> score). Per-category allowed values are
     applied by the head when the config enables ``value_masks``.
 
@@ -135,6 +147,9 @@ class AttributeInferencer(BaseInferencer):
             thresholds = evaluator_thresholds(
                 self.config.get('test_evaluator'))
         self.thresholds = load_thresholds(thresholds)
+        check_auto_accept(auto_thresholds(self.thresholds), self.tasks,
+                          thresholds if isinstance(thresholds, str)
+                          else 'thresholds')
         if backend == 'pytorch':
             self.model.head.thresholds = self.thresholds  # pred_label agrees
 

@@ -9,11 +9,20 @@ Thresholds = Union[float, Dict[str, float]]
 FALLBACK = '*'  # key of a thresholds dict: the threshold of unlisted tasks
 
 
+class CalibratedThresholds(dict):
+    """A ``{task: threshold}`` dict that also carries the ``auto_accept``
+    section of its file (:mod:`.auto_accept`), or None."""
+
+    auto_accept = None
+
+
 def load_thresholds(thresholds) -> Thresholds:
     """A float, a ``{task: threshold}`` dict (key ``'*'``: the threshold of
     tasks not listed, else 0.5), or a calibrate_thresholds.py JSON file
-    (its ``default`` becomes the ``'*'`` entry); strings as given on a
-    command line: ``'0.3'`` or a file path."""
+    (its ``default`` becomes the ``'*'`` entry; its ``auto_accept``
+    section, when it has one, rides along as the result's ``auto_accept``
+    attribute); strings as given on a command line: ``'0.3'`` or a file
+    path."""
     if isinstance(thresholds, str):
         try:
             return float(thresholds)
@@ -24,9 +33,16 @@ def load_thresholds(thresholds) -> Thresholds:
         loaded = {k: float(v) for k, v in saved['thresholds'].items()}
         if 'default' in saved:
             loaded.setdefault(FALLBACK, float(saved['default']))
+        if saved.get('auto_accept') is not None:
+            loaded = CalibratedThresholds(loaded)
+            loaded.auto_accept = saved['auto_accept']
         return loaded
     if isinstance(thresholds, dict):
-        return {k: float(v) for k, v in thresholds.items()}
+        loaded = {k: float(v) for k, v in thresholds.items()}
+        if getattr(thresholds, 'auto_accept', None) is not None:
+            loaded = CalibratedThresholds(loaded)
+            loaded.auto_accept = thresholds.auto_accept
+        return loaded
     return float(thresholds)
 
 
