@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .micro_batcher import MicroBatcher
+from .server import Drain, DrainMiddleware
 from .request_parsing import (RequestError, ServeLimits, check_image,
                               parse_request)
 
@@ -71,16 +72,23 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
     """
     limits = limits or ServeLimits()
 
+    drain = Drain()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.batcher = MicroBatcher(predictor.predict, max_batch,
                                          max_wait_ms)
         yield
-        app.state.batcher.close()
+        # what is queued is finished, within the drain time if draining
+        app.state.batcher.close(timeout=min(10.0, max(drain.remaining(),
+                                                      1.0)))
 
     app = FastAPI(title='mmfashion_attr attribute service',
                   lifespan=lifespan)
     app.state.predictor, app.state.limits = predictor, limits
+    # graceful shutdown (server.ServiceServer): Connection: close, 503s
+    app.state.drain = drain
+    app.add_middleware(DrainMiddleware, drain=drain)
 
     @app.exception_handler(RequestError)
     async def request_error(request: Request, exc: RequestError):

@@ -57,15 +57,15 @@ def server(synth_root, tmp_path_factory):
 @contextmanager
 def live(app) -> Iterator[int]:
     """``app`` served in a thread on a free port of 127.0.0.1 as
-    ``tools/serve.py`` serves it (uvicorn, :class:`JSONErrorH11Protocol`).
+    ``tools/serve.py`` serves it (uvicorn, :class:`ServiceH11Protocol`).
     """
     import uvicorn
 
-    from mmfashion_attr.serving.http_protocol import JSONErrorH11Protocol
+    from mmfashion_attr.serving.http_protocol import ServiceH11Protocol
     sock = socket.socket()
     sock.bind(('127.0.0.1', 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level='critical',
-                                           http=JSONErrorH11Protocol))
+                                           http=ServiceH11Protocol))
     thread = threading.Thread(target=server.run,
                               kwargs=dict(sockets=[sock]), daemon=True)
     thread.start()
