@@ -8,7 +8,8 @@
 
 Endpoints: POST /v1/attributes (multipart files, or JSON
 {"images": [base64 | {"name", "data"}], "known": {...}}), GET /v1/schema,
-GET /healthz. SIGTERM or SIGINT: a graceful shutdown (no new connections,
+GET /healthz (liveness), GET /readyz (readiness), GET /metrics
+(Prometheus). SIGTERM or SIGINT: a graceful shutdown (no new connections,
 requests in flight answered with Connection: close, exit 0 within
 --drain-seconds + 2 s). One process is one replica; run several behind a load
 balancer to use more cores. Needs the serve extra: pip install -e .[serve].

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Optional
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from .metrics import MetricsMiddleware, ServiceMetrics
 from .micro_batcher import MicroBatcher
 from .server import Drain, DrainMiddleware
 from .request_parsing import (RequestError, ServeLimits, check_image,
@@ -19,7 +20,8 @@ from .request_parsing import (RequestError, ServeLimits, check_image,
 
 logger = logging.getLogger('mmfashion_attr.serving')
 
-ROUTES = 'POST /v1/attributes, GET /v1/schema, GET /healthz'
+ROUTES = ('POST /v1/attributes, GET /v1/schema, GET /healthz, '
+          'GET /readyz, GET /metrics')
 HTTP_CODES = {404: 'not_found', 405: 'method_not_allowed'}
 
 
@@ -64,21 +66,33 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         max_wait_ms (float): How long a batch waits for more images.
 
     Endpoints: ``POST /v1/attributes``, ``GET /v1/schema``,
-    ``GET /healthz``. Errors are JSON ``{"error": {"code", "message",
-    "image"}}`` with a 4xx status (bad input, unknown path, wrong method)
-    or 500 with ``Connection: close`` (the model failed on this request,
-    the other requests of its batch being run again alone; or a fault of
-    the service).
+    ``GET /healthz`` (liveness), ``GET /readyz`` (readiness: 503 while
+    draining), ``GET /metrics`` (Prometheus). Errors are JSON
+    ``{"error": {"code", "message", "image"}}`` with a 4xx status (bad
+    input, unknown path, wrong method), 503 (draining) or 500 with
+    ``Connection: close`` (the model failed on this request, the other
+    requests of its batch being run again alone; or a fault of the
+    service).
     """
     limits = limits or ServeLimits()
 
     drain = Drain()
+    metrics = ServiceMetrics(
+        max_batch, queue_depth=lambda: app.state.batcher.queued()
+        if getattr(app.state, 'batcher', None) else 0,
+        draining=lambda: drain.active)
+    metrics.set_model(config=predictor.config_name,
+                      kind=predictor.schema()['kind'],
+                      backend=getattr(predictor, 'backend', 'pytorch'),
+                      checkpoint_sha256=predictor.checkpoint_sha256)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.batcher = MicroBatcher(predictor.predict, max_batch,
-                                         max_wait_ms)
-        yield
+                                         max_wait_ms,
+                                         on_call=metrics.model_call)
+        # the server's state: ServiceH11Protocol counts bad_http_request
+        yield dict(service_metrics=metrics)
         # what is queued is finished, within the drain time if draining
         app.state.batcher.close(timeout=min(10.0, max(drain.remaining(),
                                                       1.0)))
@@ -87,8 +101,9 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                   lifespan=lifespan)
     app.state.predictor, app.state.limits = predictor, limits
     # graceful shutdown (server.ServiceServer): Connection: close, 503s
-    app.state.drain = drain
+    app.state.drain, app.state.metrics = drain, metrics
     app.add_middleware(DrainMiddleware, drain=drain)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost
 
     @app.exception_handler(RequestError)
     async def request_error(request: Request, exc: RequestError):
@@ -105,11 +120,33 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
 
     @app.get('/healthz')
     async def healthz():
+        """Liveness: the process answers (also while draining)."""
         batcher = app.state.batcher
         return dict(status='ok', model=predictor.config_name,
                     model_calls=sum(batcher.batch_sizes.values()),
                     batch_sizes={str(k): v for k, v in
                                  sorted(batcher.batch_sizes.items())})
+
+    @app.get('/readyz')
+    async def readyz():
+        """Readiness: the model is loaded, its worker runs and the service
+        is not draining; else 503."""
+        if drain.active:
+            return JSONResponse(dict(error=dict(
+                code='draining', message='the service is shutting down; '
+                'send requests to another replica')), status_code=503)
+        if not app.state.batcher.is_alive():
+            return JSONResponse(dict(error=dict(
+                code='not_ready', message='the model worker is not '
+                'running')), status_code=503)
+        return dict(status='ready', model=predictor.config_name)
+
+    @app.get('/metrics')
+    async def prometheus_metrics():
+        """Prometheus text format (see mmfashion_attr/serving/metrics.py).
+        """
+        return Response(metrics.scrape(),
+                        media_type=metrics.content_type)
 
     @app.get('/v1/schema')
     async def schema():
@@ -137,6 +174,7 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                 return server_error(
                     'model_error', f'{type(result).__name__}: {result}',
                     upload.name)
+        metrics.images.inc(len(uploads))
         return dict(model=predictor.config_name, images=[
             dict(name=u.name, **r) for u, r in zip(uploads, results)])
 

@@ -109,6 +109,9 @@ class ServiceH11Protocol(H11Protocol):
             return
         body = json.dumps(dict(error=dict(
             code='bad_http_request', message=BAD_HTTP_MESSAGE))).encode()
+        metrics = self.app_state.get('service_metrics')  # the app's
+        if metrics is not None:
+            metrics.error(400, body)
         headers = [(b'content-type', b'application/json'),
                    (b'content-length', str(len(body)).encode()),
                    (b'connection', b'close')]

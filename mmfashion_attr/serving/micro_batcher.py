@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import Future
-from typing import Any, Callable, List, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 
 class MicroBatcher:
@@ -23,14 +23,17 @@ class MicroBatcher:
         max_batch (int): Most items per call; 1 disables batching.
         max_wait_ms (float): How long a batch waits to fill up.
         name (str): The worker thread's name.
+        on_call (Callable, optional): ``on_call(size, seconds)`` after each
+            call of ``fn`` (metrics).
     """
 
     def __init__(self, fn: Callable[[List[Any]], Sequence[Any]],
                  max_batch: int = 32, max_wait_ms: float = 10.0,
-                 name: str = 'micro-batcher'):
+                 name: str = 'micro-batcher',
+                 on_call: Optional[Callable[[int, float], None]] = None):
         if max_batch < 1:
             raise ValueError(f'max_batch {max_batch}: at least 1')
-        self.fn, self.max_batch = fn, max_batch
+        self.fn, self.max_batch, self.on_call = fn, max_batch, on_call
         self.max_wait = max_wait_ms / 1000.0
         self.batch_sizes = Counter()  # batch size -> number of fn calls
         self._queue = queue.Queue()
@@ -45,6 +48,13 @@ class MicroBatcher:
         future = Future()
         self._queue.put((item, future))
         return future
+
+    def queued(self) -> int:
+        """Items waiting for a call (approximately: a queue's size)."""
+        return self._queue.qsize()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
 
     def close(self, timeout: float = 10.0) -> None:
         """Finish the queued items, then stop the worker."""
@@ -79,6 +89,7 @@ class MicroBatcher:
 
     def _call(self, batch) -> None:
         items = [item for item, _ in batch]
+        start = time.perf_counter()
         try:
             results = list(self.fn(items))
             if len(results) != len(items):
@@ -89,9 +100,17 @@ class MicroBatcher:
                 for entry in batch:
                     self._call([entry])
                 return
-            self.batch_sizes[1] += 1
+            self._count(1, start)
             batch[0][1].set_exception(e)
             return
-        self.batch_sizes[len(batch)] += 1
+        self._count(len(batch), start)
         for (_, future), result in zip(batch, results):
             future.set_result(result)
+
+    def _count(self, size: int, start: float) -> None:
+        self.batch_sizes[size] += 1
+        if self.on_call is not None:
+            try:
+                self.on_call(size, time.perf_counter() - start)
+            except Exception:  # noqa: BLE001 (metrics never fail a call)
+                pass

@@ -103,6 +103,12 @@ class AttributePredictor:
 
     takes_known = False
 
+    @property
+    def backend(self) -> str:
+        """'pytorch' or 'onnxruntime' (metrics)."""
+        return 'onnxruntime' if type(self.inferencer.model).__name__ == \
+            'OnnxRuntimeModel' else 'pytorch'
+
     def __init__(self, inferencer: AttributeInferencer, config_name: str,
                  checkpoint: Optional[str] = None):
         self.inferencer, self.config_name = inferencer, config_name
@@ -164,6 +170,7 @@ class M2FashionPredictor:
     """
 
     takes_known = True
+    backend = 'pytorch'
 
     def __init__(self, inferencer: M2FashionInferencer, config_name: str,
                  checkpoint: Optional[str] = None, topk: int = 5):

@@ -14,13 +14,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app, timeout: float = 30.0):
-    """``with serving(app) as url:`` the app's base URL while it runs."""
+def serving(app, timeout: float = 30.0, http='auto'):
+    """``with serving(app) as url:`` the app's base URL while it runs;
+    ``http``: uvicorn's protocol (``ServiceH11Protocol``: as
+    ``tools/serve.py``)."""
     import uvicorn
     sock = socket.socket()
     sock.bind(('127.0.0.1', 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level='warning'))
+    server = uvicorn.Server(uvicorn.Config(app, log_level='warning',
+                                           http=http))
     thread = threading.Thread(target=server.run, kwargs=dict(sockets=[sock]),
                               daemon=True)
     thread.start()
