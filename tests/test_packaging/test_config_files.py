@@ -18,6 +18,7 @@ def test_checkout_configs():
         pytest.skip('mmfashion_attr is not imported from this checkout')
     assert config_files.mim_dir() is None  # editable install: no .mim
     assert config_files.configs_dir() == osp.join(ROOT, 'configs')
+    assert config_files.model_index() == osp.join(ROOT, 'model-index.yml')
     path = osp.join(ROOT, 'configs', DEMO)
     for name in (DEMO, 'mmfashion_attr::' + DEMO, 'configs/' + DEMO):
         assert config_files.config_path(name) == path

@@ -2,7 +2,8 @@
 pinned stack, used from a folder outside the repository as another
 project would: its configs (under ``mmfashion_attr/.mim``) inherited by a
 user's config and trained and tested one iteration with mmpretrain's and
-mmdet's own tools (through ``mim``).
+mmdet's own tools (through ``mim``), and ``mim search mmfashion_attr``
+listing the model index.
 
 The wheel is built as ``python -m build`` does, from a source
 distribution (``setup.py sdist``, then ``pip wheel --no-deps
@@ -15,6 +16,7 @@ mmengine, mmpretrain, mmdet, mim, pip) is the pinned one while
 ``sys.path``: the checkout's editable-install hook in that folder does not
 run.
 """
+import json
 import os
 import os.path as osp
 import shutil
@@ -24,10 +26,12 @@ import sysconfig
 import zipfile
 
 import pytest
+import yaml
+
 from tests.helpers.tiny_config import ROOT
 
-SOURCES = ('setup.py', 'MANIFEST.in', 'README.md', 'requirements',
-           'mmfashion_attr', 'configs', 'tools')
+SOURCES = ('setup.py', 'MANIFEST.in', 'README.md', 'model-index.yml',
+           'requirements', 'mmfashion_attr', 'configs', 'tools')
 DEMO = 'demo/synthfashion_effv2atto_fpn_cbam.py'
 DETECTOR = 'attr_mask_rcnn/attr-mask-rcnn_r18_fpn_synthfashion.py'
 ENV = 'MMFASHION_ATTR_CONFIGS'
@@ -105,10 +109,38 @@ def test_wheel_carries_configs_tools_and_index(installed):
     assert f'mmfashion_attr/.mim/configs/{DEMO}' in names
     assert not any('__pycache__' in n or n.endswith('.jsonl') for n in names)
     mim = osp.join(package, '.mim')
-    for rel in (DEMO, DETECTOR, '_base_/default_runtime.py'):
+    for rel in (DEMO, DETECTOR, 'demo/metafile.yml',
+                '_base_/default_runtime.py'):
         assert osp.isfile(osp.join(mim, 'configs', rel)), rel
     assert osp.isfile(osp.join(mim, 'tools', 'train.py'))
     assert not osp.exists(osp.join(mim, 'configs', 'demo', 'results'))
+    with open(osp.join(ROOT, 'model-index.yml')) as a, \
+            open(osp.join(mim, 'model-index.yml')) as b:
+        assert a.read() == b.read()
+
+
+def test_mim_search_lists_the_model_index(installed):
+    python, env, work, _, _ = installed
+    with open(osp.join(ROOT, 'model-index.yml')) as f:
+        metafiles = yaml.safe_load(f)['Import']
+    names = set()
+    for rel in metafiles:
+        with open(osp.join(ROOT, rel)) as f:
+            names |= {m['Name'] for m in yaml.safe_load(f)['Models']}
+    listed = _run([python, '-c', 'import json; from mim import '
+                   'get_model_info; print(json.dumps(get_model_info('
+                   "'mmfashion_attr', to_dict=True)))"],
+                  cwd=str(work), env=env, stdout=True)
+    listed = json.loads(listed)
+    assert set(listed) == names
+    demo = listed['synthfashion_effv2atto_fpn_cbam_demo_seeds']
+    assert demo['config'] == f'configs/{DEMO}'
+    assert demo['synthfashion/seeds'] == 5
+    out = _run([python, '-m', 'mim', 'search', 'mmfashion_attr',
+                '--model', 'attribute mask r-cnn', '--field', 'config'],
+               cwd=str(work), env=env)
+    assert 'config id: attr-mask-rcnn_r50_fpn_1x_fashionpedia\n' in out
+    assert 'synthfashion_effv2atto' not in out  # another collection's
 
 
 def _base(rel):
