@@ -4,16 +4,18 @@
         [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
         [--thresholds F] [--topk 5] [--device cpu] [--drain-seconds 10]
-        [--cfg-options K=V ...]
+        [--no-docs] [--cfg-options K=V ...]
 
 Endpoints: POST /v1/attributes (multipart files, or JSON
 {"images": [base64 | {"name", "data"}], "known": {...}}), GET /v1/schema,
 GET /healthz (liveness), GET /readyz (readiness), GET /metrics
-(Prometheus). SIGTERM or SIGINT: a graceful shutdown (no new connections,
-requests in flight answered with Connection: close, exit 0 within
---drain-seconds + 2 s). One process is one replica; run several behind a load
-balancer to use more cores. Needs the serve extra: pip install -e .[serve].
---backend onnxruntime: CKPT is a tools/deployment/pytorch2onnx.py file.
+(Prometheus), GET /docs and /redoc (their assets served by the service
+itself: they work offline), GET /openapi.json. SIGTERM or SIGINT: a
+graceful shutdown (no new connections, requests in flight answered with
+Connection: close, exit 0 within --drain-seconds + 2 s). One process is
+one replica; run several behind a load balancer to use more cores. Needs
+the serve extra: pip install -e .[serve]. --backend onnxruntime: CKPT is a
+tools/deployment/pytorch2onnx.py file.
 """
 import argparse
 import atexit
@@ -55,6 +57,9 @@ def parse_args():
     parser.add_argument('--drain-seconds', type=float, default=10.0,
                         help='on SIGTERM / SIGINT: how long requests in '
                         'flight may still be answered before exiting')
+    parser.add_argument('--docs', action=argparse.BooleanOptionalAction,
+                        default=True, help='serve /docs and /redoc '
+                        '(their assets from the service: offline)')
     parser.add_argument('--log-level', default='info')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. '
@@ -73,7 +78,8 @@ def main():
         max_images=args.max_images,
         max_image_bytes=int(args.max_image_mb * 1e6),
         max_image_pixels=int(args.max_megapixels * 1e6))
-    app = create_app(predictor, limits, args.max_batch, args.max_wait_ms)
+    app = create_app(predictor, limits, args.max_batch, args.max_wait_ms,
+                     docs=args.docs)
     print(f'serving {args.config} ({args.backend}) on '
           f'http://{args.host}:{args.port}', flush=True)
     # h11 (unparsable requests answered by the JSON error too, graceful

@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from typing import Optional
 
 from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .metrics import MetricsMiddleware, ServiceMetrics
 from .micro_batcher import MicroBatcher
+from .openapi import (ATTRIBUTE_STATUSES, ATTRIBUTES_ANSWER,
+                      ATTRIBUTES_REQUEST, description, error_responses)
 from .server import Drain, DrainMiddleware
 from .request_parsing import (RequestError, ServeLimits, check_image,
                               parse_request)
@@ -22,6 +25,7 @@ logger = logging.getLogger('mmfashion_attr.serving')
 
 ROUTES = ('POST /v1/attributes, GET /v1/schema, GET /healthz, '
           'GET /readyz, GET /metrics')
+TITLE = 'mmfashion_attr attribute service'
 HTTP_CODES = {404: 'not_found', 405: 'method_not_allowed'}
 
 
@@ -42,9 +46,10 @@ async def http_error(request: Request,
     """Starlette's own errors (no route, wrong method) in the service's
     error form, their headers (``Allow``) kept."""
     route = f'{request.method} {request.url.path}'
-    message = {404: f'{route}: no such endpoint; the service has {ROUTES}',
+    routes = getattr(request.app.state, 'routes_text', ROUTES)
+    message = {404: f'{route}: no such endpoint; the service has {routes}',
                405: f'{route}: method not allowed; the service has '
-               f'{ROUTES}'}.get(exc.status_code, f'{route}: {exc.detail}')
+               f'{routes}'}.get(exc.status_code, f'{route}: {exc.detail}')
     return JSONResponse(
         dict(error=dict(code=HTTP_CODES.get(exc.status_code,
                                             f'http_{exc.status_code}'),
@@ -52,8 +57,32 @@ async def http_error(request: Request,
         status_code=exc.status_code, headers=exc.headers)
 
 
+def new_fastapi(docs: bool, **kwargs) -> FastAPI:
+    """A FastAPI app whose ``/docs`` (Swagger UI) and ``/redoc`` load their
+    scripts and styles from the service itself (fastapi-offline's copies,
+    the serve extra), so they work offline; FastAPI's own load them from a
+    CDN. ``docs=False``, or fastapi-offline missing: no ``/docs`` or
+    ``/redoc`` (``/openapi.json`` stays)."""
+    if docs:
+        try:
+            from fastapi_offline import FastAPIOffline
+        except ImportError:
+            logger.warning('no /docs: fastapi-offline (the serve extra: pip '
+                           'install -e .[serve]) is not installed')
+        else:
+            # validatorUrl: no badge fetched from validator.swagger.io
+            app = FastAPIOffline(swagger_ui_parameters=dict(
+                validatorUrl=None), **kwargs)
+            app.state.docs_paths = ['/docs', '/redoc']
+            return app
+    app = FastAPI(docs_url=None, redoc_url=None, **kwargs)
+    app.state.docs_paths = []
+    return app
+
+
 def create_app(predictor, limits: Optional[ServeLimits] = None,
-               max_batch: int = 32, max_wait_ms: float = 10.0) -> FastAPI:
+               max_batch: int = 32, max_wait_ms: float = 10.0,
+               docs: bool = True) -> FastAPI:
     """The service's app.
 
     Args:
@@ -64,6 +93,8 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
             16 images of at most 20 MB and 50 megapixels each.
         max_batch (int): Most images per model call (1: no batching).
         max_wait_ms (float): How long a batch waits for more images.
+        docs (bool): Serve ``/docs`` and ``/redoc`` (with their assets:
+            they work offline).
 
     Endpoints: ``POST /v1/attributes``, ``GET /v1/schema``,
     ``GET /healthz`` (liveness), ``GET /readyz`` (readiness: 503 while
@@ -97,8 +128,8 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         app.state.batcher.close(timeout=min(10.0, max(drain.remaining(),
                                                       1.0)))
 
-    app = FastAPI(title='mmfashion_attr attribute service',
-                  lifespan=lifespan)
+    app = new_fastapi(docs, title=TITLE, description=description(),
+                      lifespan=lifespan)
     app.state.predictor, app.state.limits = predictor, limits
     # graceful shutdown (server.ServiceServer): Connection: close, 503s
     app.state.drain, app.state.metrics = drain, metrics
@@ -118,7 +149,7 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         return server_error('internal_error', f'{type(exc).__name__}: the '
                             'service failed on this request (logged)')
 
-    @app.get('/healthz')
+    @app.get('/healthz', responses=error_responses(503))
     async def healthz():
         """Liveness: the process answers (also while draining)."""
         batcher = app.state.batcher
@@ -127,7 +158,7 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                     batch_sizes={str(k): v for k, v in
                                  sorted(batcher.batch_sizes.items())})
 
-    @app.get('/readyz')
+    @app.get('/readyz', responses=error_responses(503))
     async def readyz():
         """Readiness: the model is loaded, its worker runs and the service
         is not draining; else 503."""
@@ -141,20 +172,26 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                 'running')), status_code=503)
         return dict(status='ready', model=predictor.config_name)
 
-    @app.get('/metrics')
+    @app.get('/metrics', responses={200: dict(
+        description='Prometheus text format',
+        content={'text/plain': {'schema': {'type': 'string'}}}),
+        **error_responses(503)})
     async def prometheus_metrics():
         """Prometheus text format (see mmfashion_attr/serving/metrics.py).
         """
         return Response(metrics.scrape(),
                         media_type=metrics.content_type)
 
-    @app.get('/v1/schema')
+    @app.get('/v1/schema', responses=error_responses(503))
     async def schema():
         return dict(predictor.schema(), limits=limits.to_json(),
                     batching=dict(max_batch=max_batch,
                                   max_wait_ms=max_wait_ms))
 
-    @app.post('/v1/attributes')
+    @app.post('/v1/attributes',
+              openapi_extra=dict(requestBody=ATTRIBUTES_REQUEST),
+              responses={200: ATTRIBUTES_ANSWER,
+                         **error_responses(*ATTRIBUTE_STATUSES)})
     async def attributes(request: Request):
         uploads, known = await parse_request(request, limits)
         for upload in uploads:
@@ -178,4 +215,11 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         return dict(model=predictor.config_name, images=[
             dict(name=u.name, **r) for u, r in zip(uploads, results)])
 
+    # for 404 / 405 messages: what the service has
+    app.state.routes_text = ', '.join(
+        [f'{method} {route.path}' for route in app.routes
+         if isinstance(route, APIRoute) and route.include_in_schema
+         for method in sorted(route.methods)] +
+        [f'GET {path}' for path in app.state.docs_paths +
+         [app.openapi_url]])
     return app
