@@ -29,9 +29,10 @@ Every score is *higher for garments* (in-distribution):
 scores need the training images' features (:meth:`GarmentDetector.fit`),
 ``combined`` the validation garments' too (:meth:`GarmentDetector.calibrate`).
 The category task is the head's single-label category task
-(``category_task``). ``k = 1`` and the ``min`` were chosen on validation
-garments against synthetic non-garments of another seed (configs/demo/README.md,
-"Not a garment").
+(``category_task``). ``k = 1`` was chosen (of 1 to 200, for
+``combined``) on validation garments against synthetic non-garments of
+another seed than the measured ones (configs/demo/README.md, "Not a
+garment").
 
 Decision (:meth:`GarmentDetector.decide`), from validation *garments* only
 (no non-garment images are needed to choose it): ``threshold`` keeps
@@ -39,6 +40,13 @@ Decision (:meth:`GarmentDetector.decide`), from validation *garments* only
 (``garment: True``); below ``review_threshold``, which keeps
 ``review_recall`` (default 99 %) of them, an image is ``garment: False``;
 between the two it is ``'review'``.
+
+Use at inference::
+
+    detector = GarmentDetector.load('detector.npz')  # --save-detector
+    feats = model.extract_feat(inputs)               # once per batch
+    decisions = detector.decide(*head_outputs(model.head, feats))
+    # [{'garment': True | 'review' | False, 'garment_score': float}, ...]
 
 Own code: mmpretrain has no out-of-distribution scoring.
 """
@@ -52,7 +60,6 @@ from ..errors import UserInputError, UserValueError
 
 BASE_SCORES = ('msp', 'energy', 'mahalanobis', 'knn')
 SCORES = BASE_SCORES + ('combined', )
-LOGIT_SCORES = ('msp', 'energy')
 FORMAT = 1  # of the files save() writes
 THRESHOLD_KEYS = ('threshold', 'review_threshold', 'recall', 'review_recall')
 
@@ -335,16 +342,23 @@ def head_of(model):
 
 
 @torch.no_grad()
-def model_outputs(model, batch: dict) -> tuple:
-    """``(fused features (N, D), category logits (N, C))`` of one batch as
-    a DataLoader yields it from the model's test pipeline
-    (``inputs``, ``data_samples``), float32 numpy."""
-    head = head_of(model)
-    data = model.data_preprocessor(batch, False)
-    feats = model.extract_feat(data['inputs'])
+def head_outputs(head, feats) -> tuple:
+    """``(fused features (N, D), category logits (N, C))``, float32 numpy,
+    from the neck's outputs ``feats`` (``model.extract_feat(inputs)``):
+    what :meth:`GarmentDetector.decide` takes. An inferencer that already
+    ran ``extract_feat`` for ``head.predict`` calls this on the same
+    ``feats`` (no second backbone pass)."""
     fused = head.pre_logits(feats)
     logits = head(feats)[:, category_task(head)[1]]
     return (fused.float().cpu().numpy(), logits.float().cpu().numpy())
+
+
+@torch.no_grad()
+def model_outputs(model, batch: dict) -> tuple:
+    """:func:`head_outputs` of one batch as a DataLoader yields it from
+    the model's test pipeline (``inputs``, ``data_samples``)."""
+    data = model.data_preprocessor(batch, False)
+    return head_outputs(head_of(model), model.extract_feat(data['inputs']))
 
 
 def test_pipeline(cfg):
@@ -352,8 +366,6 @@ def test_pipeline(cfg):
     built, for images given by path."""
     from mmengine.dataset import Compose
     from mmpretrain.registry import TRANSFORMS
-
-    import mmfashion_attr  # noqa: F401 (registers LoadFashionImage)
     pipeline = cfg.test_dataloader.dataset.get('pipeline') or \
         cfg.get('test_pipeline')
     if not pipeline:

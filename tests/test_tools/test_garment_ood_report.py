@@ -16,7 +16,7 @@ TOOL = 'tools/analysis_tools/garment_ood_report.py'
 @pytest.fixture(scope='module')
 def inputs(synth_root, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('garment_ood')
-    config = write_tiny_config(tmp / 'tiny.py', synth_root)
+    config = write_tiny_config(tmp / 'tiny.py', synth_root, size=32)
     photo = np.random.default_rng(0).integers(0, 256, (40, 60, 3),
                                               dtype=np.uint8)
     generate_non_garments(str(tmp / 'ng'), num_per_kind=3, size=64,

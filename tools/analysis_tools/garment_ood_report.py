@@ -28,7 +28,6 @@ import argparse
 import json
 import os.path as osp
 
-import numpy as np
 from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
