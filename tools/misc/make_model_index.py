@@ -38,6 +38,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from mmfashion_attr.utils.cli import run_main
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 PAREKH = OrderedDict(
@@ -480,5 +482,4 @@ def main():
 
 
 if __name__ == '__main__':
-    from mmfashion_attr.utils.cli import run_main
     run_main(main)
