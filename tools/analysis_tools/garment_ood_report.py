@@ -96,7 +96,10 @@ def markdown(records: list) -> str:
             f'images, k = {rec.get("k", "?")}; thresholds at '
             f'{rec.get("recall", 0) * 100:g} % / '
             f'{rec.get("review_recall", 0) * 100:g} % recall of '
-            f'{rec.get("val_images", "?")} val garments.')
+            f'{rec.get("val_images", "?")} val garments.' +
+            (' A selection run: the garments measured are those the '
+             'thresholds and standardisation come from, so its figures '
+             'are optimistic.' if rec['split'] == 'val' else ''))
         out.append('')
         out.append('AUROC (garments vs each kind; 0.5: chance):')
         out.append('')
