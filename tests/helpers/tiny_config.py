@@ -29,6 +29,9 @@ train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
 param_scheduler = dict(T_max={epochs})
 default_hooks = dict(logger=dict(interval=1))
 randomness = dict(seed=0)
+# without the demo's IntraOpThreadsHook: tests that swap custom_hooks
+# (crash hooks) must run at the same thread count as their reference
+custom_hooks = [dict(type='ChannelsLastHook', enabled=True)]
 '''
 
 

@@ -27,7 +27,8 @@ def test_same_pixels_are_computed_once_and_equal_a_fresh_pass(tmp_path):
     with torch.no_grad():
         fresh = cache.backbone(torch.stack([x[2], x[0], x[0].flip(-1)]))
     for cached, ref in zip(again, fresh):
-        torch.testing.assert_close(cached, ref, rtol=1e-5, atol=1e-5)
+        # batch of 3 vs 1: oneDNN sums in another order (seen 1.3e-5)
+        torch.testing.assert_close(cached, ref, rtol=1e-4, atol=1e-4)
     assert [f.shape[1] for f in first] == [40, 112, 320]
     assert not any(f.requires_grad for f in first)
     assert cache.backbone.timm_model.bn1.training is False  # stays eval
