@@ -50,14 +50,10 @@ def finished_run(work_dir: str) -> Optional[dict]:
     return run
 
 
-def train_and_test(config: str, work_dir: str,
-                   train_options: Sequence[str] = (),
-                   test_options: Sequence[str] = ()) -> dict:
-    """Train ``config`` into ``work_dir``, test its last checkpoint; keep
-    the test metrics and the training wall time (process start to end, as
-    a user pays it) there. Output goes to ``work_dir/report_run.log``."""
-    os.makedirs(work_dir, exist_ok=True)
-    log = osp.join(work_dir, 'report_run.log')
+def _caller(log: str):
+    """Run a tool script (``[script, *args]``) from the repository root,
+    its output appended to ``log``; a user error (status 2) raises
+    UserInputError with the tool's message."""
 
     def call(args):
         with open(log, 'a') as f:
@@ -72,12 +68,37 @@ def train_and_test(config: str, work_dir: str,
         if status:
             raise subprocess.CalledProcessError(status, args)
 
+    return call
+
+
+def train_and_test(config: str, work_dir: str,
+                   train_options: Sequence[str] = (),
+                   test_options: Sequence[str] = ()) -> dict:
+    """Train ``config`` into ``work_dir``, test its last checkpoint; keep
+    the test metrics and the training wall time (process start to end, as
+    a user pays it) there. Output goes to ``work_dir/report_run.log``."""
+    os.makedirs(work_dir, exist_ok=True)
+    call = _caller(osp.join(work_dir, 'report_run.log'))
+
     start = time.time()
     call(['tools/train.py', config, '--work-dir', work_dir,
           *(['--cfg-options', *train_options] if train_options else [])])
     train_seconds = time.time() - start
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
+    return evaluate_checkpoint(config, ckpt, work_dir, test_options,
+                           train_seconds=train_seconds, call=call)
+
+
+def evaluate_checkpoint(config: str, ckpt: str, work_dir: str,
+                    test_options: Sequence[str] = (), call=None,
+                    **info) -> dict:
+    """Test ``ckpt`` with ``config`` into ``work_dir`` (tools/test.py) and
+    keep the metrics there as a finished run, with ``info`` (e.g. the
+    training wall time, or the run whose weights were tested)."""
+    os.makedirs(work_dir, exist_ok=True)
+    if call is None:
+        call = _caller(osp.join(work_dir, 'report_run.log'))
     call(['tools/test.py', config, ckpt, '--work-dir',
           osp.join(work_dir, 'test'),
           *(['--cfg-options', *test_options] if test_options else [])])
@@ -85,8 +106,36 @@ def train_and_test(config: str, work_dir: str,
     with open(results[-1]) as f:
         metrics = json.load(f)
     with open(osp.join(work_dir, RUN_INFO), 'w') as f:
-        json.dump(dict(train_seconds=train_seconds, checkpoint=ckpt), f,
-                  indent=1)
+        json.dump(dict(info, checkpoint=ckpt), f, indent=1)
     with open(osp.join(work_dir, METRICS), 'w') as f:
         json.dump(metrics, f, indent=1)
     return finished_run(work_dir)
+
+
+# Keys that act at test time only: two configs differing in nothing else
+# train the same model, so one's checkpoint can stand for the other's.
+TEST_TIME_KEYS = ('model.test_cfg', 'model.roi_head.attr_on',
+                  'test_dataloader', 'test_evaluator', 'test_cfg')
+
+
+def _flat(value, prefix: str = '') -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(_flat(item, f'{prefix}{key}.'))
+        return out or {prefix[:-1]: {}}
+    return {prefix[:-1]: value}
+
+
+def training_differences(config: str, other: str,
+                         options: Optional[Sequence[str]] = None) -> list:
+    """The keys (dotted) in which ``config`` and ``other``, each with
+    ``options``, differ outside :data:`TEST_TIME_KEYS`; empty when they
+    train the same model."""
+    a, b = (_flat(load_config(c, options).to_dict()) for c in (config,
+                                                               other))
+    return sorted(
+        key for key in set(a) | set(b)
+        if a.get(key, KeyError) != b.get(key, KeyError) and not any(
+            key == t or key.startswith(t + '.') for t in TEST_TIME_KEYS))
+

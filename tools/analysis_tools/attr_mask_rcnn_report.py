@@ -10,7 +10,11 @@ of the training loss as a Markdown table.
 
 Each run lives in WORK_DIR/<config name>/seed<k>/ (tools/train.py with
 randomness.seed=k, then tools/test.py of its last checkpoint on the test
-split); finished runs are read, not repeated. The loss columns are the
+split); finished runs are read, not repeated. ``--weights-from
+CONFIG=SOURCE`` tests SOURCE's checkpoint of each seed with CONFIG instead
+of training CONFIG, when the two differ only at test time (e.g.
+``attr_on``), so the two rows are paired: same weights, another test-time
+path; anything else stops with an error. The loss columns are the
 means over the last training epoch's logged iterations (mmengine's
 scalars.json). --results keeps one record per run (utils/run_records.py)
 with those loss means; --from-results rebuilds the table from that file
@@ -26,7 +30,11 @@ import numpy as np
 
 from mmfashion_attr.utils import run_records
 from mmfashion_attr.utils.cli import run_main
-from mmfashion_attr.utils.experiment_runs import finished_run, train_and_test
+from mmfashion_attr.errors import UserInputError
+from mmfashion_attr.utils.experiment_runs import (evaluate_checkpoint,
+                                                 finished_run,
+                                                 train_and_test,
+                                                 training_differences)
 
 COLUMNS = [('segm AP', 'fashionpedia/segm_iou_AP'),
            ('segm AP with F1', 'fashionpedia/segm_iou_f1_AP'),
@@ -76,7 +84,10 @@ def markdown(records: List[dict]) -> str:
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + ' --- |' * len(head)]
     for config, recs in by_config.items():
-        row = [f'`{osp.basename(config)}`', str(len(recs))]
+        name = f'`{osp.basename(config)}`'
+        if recs[0].get('weights_from'):  # paired: another's checkpoints
+            name += f" (weights of `{recs[0]['weights_from']}.py`)"
+        row = [name, str(len(recs))]
         row += [cell([r['metrics'].get(key) for r in recs])
                 for _, key in COLUMNS]
         row.append(cell([r['losses']['loss_attr'] / r['losses']['loss']
@@ -86,23 +97,51 @@ def markdown(records: List[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def run_name(config: str) -> str:
+    return osp.splitext(osp.basename(config))[0]
+
+
+def paired_run(config: str, source: str, seed: int, args) -> dict:
+    """``config`` tested on ``source``'s checkpoint of ``seed`` (trained
+    first if it is not yet), with the source run's training time."""
+    differences = training_differences(config, source, args.cfg_options)
+    if differences:
+        raise UserInputError(
+            f'--weights-from {run_name(config)}={run_name(source)}: the '
+            f'configs train different models ({", ".join(differences)})')
+    source_work = osp.join(args.work_dir, run_name(source), f'seed{seed}')
+    trained = finished_run(source_work) or train_and_test(
+        source, source_work, [f'randomness.seed={seed}',
+                              *(args.cfg_options or [])],
+        args.cfg_options or [])
+    return evaluate_checkpoint(
+        config, trained['checkpoint'],
+        osp.join(args.work_dir, run_name(config), f'seed{seed}'),
+        args.cfg_options or [], train_seconds=trained.get('train_seconds'),
+        weights_from=source_work)
+
+
 def collect(args) -> List[dict]:
     records = []
     for config in args.configs:
-        name = osp.splitext(osp.basename(config))[0]
+        source = args.weights_from.get(run_name(config))
         for seed in args.seeds:
-            work = osp.join(args.work_dir, name, f'seed{seed}')
+            work = osp.join(args.work_dir, run_name(config), f'seed{seed}')
             run = finished_run(work)
-            if run is None:
+            if run is None and source:
+                run = paired_run(config, source, seed, args)
+            elif run is None:
                 options = args.cfg_options or []
                 run = train_and_test(config, work,
                                      [f'randomness.seed={seed}', *options],
                                      options)
+            extra = ({'weights_from': run_name(source)} if source else {})
             rec = run_records.record(
                 config, run['metrics'], seed=seed,
                 train_seconds=run.get('train_seconds'),
                 cfg_options=args.cfg_options or [], date=run['finished'],
-                losses=last_epoch_losses(work))
+                losses=last_epoch_losses(run.get('weights_from', work)),
+                **extra)
             if args.results:
                 run_records.save(args.results, rec)
             records.append(rec)
@@ -117,10 +156,22 @@ def parse_args(argv: Optional[List[str]] = None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--cfg-options', nargs='+', default=None,
                         help='KEY=VALUE for training and testing')
+    parser.add_argument(
+        '--weights-from', nargs='+', default=[], metavar='CONFIG=SOURCE',
+        help='test SOURCE\'s checkpoints with CONFIG (config files; they '
+        'may differ only at test time)')
     run_records.add_arguments(parser, 'table')
     args = parser.parse_args(argv)
     if bool(args.configs) == bool(args.from_results):
         parser.error('give CONFIGs or --from-results, not both')
+    pairs = {}
+    for item in args.weights_from:
+        config, sep, source = item.partition('=')
+        if not sep or not osp.isfile(source):
+            parser.error(f'--weights-from {item}: CONFIG=SOURCE with '
+                         'SOURCE an existing config file')
+        pairs[run_name(config)] = source
+    args.weights_from = pairs
     return args
 
 
