@@ -1,0 +1,171 @@
+"""List the measurement-like numbers in the Markdown docs that have no
+source, so that every published figure can be traced to a committed file.
+
+    python tools/misc/number_sources.py [FILE.md ...]   # default: all docs
+
+A number is measurement-like when it has a decimal point (``0.779``), a
+percent sign or a unit (``%``, ``x``, ``img/s``, ``ms``, ``s``, ``min``,
+``h``, ``days``, ``GB``...). Numbers in code (fenced or inline), link
+targets, HTML comments, versions (``2.14.1``, ``Python 3.11``) and results
+blocks (``<!-- results: ... -->``, checked by tests/test_readme_results.py)
+are not looked at. Any other such number must be found, at the precision
+written (also as a percentage of a fraction, or seconds as minutes or
+hours), in a source named in its paragraph (lines between blank lines):
+
+- ``<!-- from: PATH [PATH ...] -->``: committed files (repository-relative;
+  ``../shared/...`` for the papers), e.g. a results file, a benchmark's raw
+  output or the config that sets the value; ``results`` names this file's
+  own results blocks;
+- a Markdown link to a file in the repository (``[raw](../x.txt)``);
+- ``<!-- constants: 0.5 224 -->``: the numbers listed are settings or
+  constants, not measurements.
+
+Prints ``FILE:LINE: NUMBER (no source): context`` per number; exits 1 when
+there is any. Why our own: no Markdown linter traces numbers to data.
+"""
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, List, Optional, Set, Tuple
+
+ROOT = Path(__file__).resolve().parents[2]
+
+UNITS = (r'%|x\b|×|img/s|images/s|ms\b|s\b|sec\b|min\b|h\b|days?\b|'
+         r'GB\b|MB\b|kB\b|GiB\b|MiB\b|KiB\b|MP\b')
+NUMBER = re.compile(r'(?<![\w.\'/@#^$])(\d+(?:\.\d+)?)(?:\s?(' + UNITS + '))?')
+NOT_A_MEASUREMENT = re.compile(r'\.\d|[A-Za-z_]')  # right after the number
+VERSIONED = re.compile(
+    r'(?i)(?:python|torch|pytorch|mmcv|mmdet|mmpretrain|mmengine|mmyolo|'
+    r'setuptools|numpy|timm|nginx|cuda|onnx|onnxruntime|openvino|opset|'
+    r'chromium|debian|fastapi|uvicorn|pillow|version|v)\s?$')
+SOURCE = re.compile(r'<!--\s*from:\s*(.+?)\s*-->')
+CONSTANTS = re.compile(r'<!--\s*constants:\s*(.+?)\s*-->')
+LINK = re.compile(r'\]\(([^)\s#]+)(?:#[^)]*)?\)')
+VALUE = re.compile(r'\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+RESULTS = re.compile(r'<!-- results: .+? -->\n.*?<!-- /results -->', re.S)
+SCALES = (1, 100, 1 / 60, 1 / 3600, 1 / 86400)
+
+
+def docs() -> List[str]:
+    """README.md, docs/*.md and configs/*/README.md (git-tracked)."""
+    files = subprocess.run(['git', 'ls-files', '*.md'], cwd=ROOT,
+                           capture_output=True, text=True,
+                           check=True).stdout.split()
+    return [f for f in files if f == 'README.md' or
+            re.fullmatch(r'docs/[^/]+\.md|configs/[^/]+/README\.md', f)]
+
+
+def _blank(text: str, pattern: str, flags: int = 0) -> str:
+    """``text`` with each match replaced by spaces (newlines kept), so
+    that positions and line numbers stay."""
+    return re.sub(pattern, lambda m: re.sub(r'[^\n]', ' ', m.group()),
+                  text, flags=flags)
+
+
+def candidates(paragraph: str) -> List[Tuple[int, str]]:
+    """(offset, number as written) of the measurement-like numbers in a
+    paragraph with code, comments and link targets already blanked."""
+    found = []
+    for m in NUMBER.finditer(paragraph):
+        number, unit = m.groups()
+        if NOT_A_MEASUREMENT.match(paragraph, m.end(1)) and not unit:
+            continue
+        if '.' not in number and not unit:
+            continue
+        if VERSIONED.search(paragraph[max(0, m.start() - 12):m.start()]):
+            continue
+        found.append((m.start(), number))
+    return found
+
+
+def source_values(sources: Iterable[str], own_results: str, where: Path,
+                  links: Iterable[str]) -> Tuple[Set[str], List[float]]:
+    """The number tokens and values of a paragraph's sources."""
+    texts = []
+    for name in sources:
+        if name == 'results':
+            texts.append(own_results)
+            continue
+        path = (ROOT / name).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f'from: {name}: no such file')
+        texts.append(path.read_text(encoding='utf-8', errors='replace'))
+    for target in links:
+        path = (where.parent / target).resolve()
+        if path.is_file() and path.suffix not in ('.png', '.jpg', '.svg'):
+            texts.append(path.read_text(encoding='utf-8', errors='replace'))
+    tokens = set()
+    for text in texts:
+        tokens.update(VALUE.findall(text))
+    return tokens, [float(t) for t in tokens]
+
+
+def sourced(number: str, tokens: Set[str], values: List[float]) -> bool:
+    """``number`` as written equals a source value at its precision."""
+    if number in tokens:
+        return True
+    digits = len(number.split('.')[1]) if '.' in number else 0
+    target, half = float(number), 0.5 * 10 ** -digits + 1e-12
+    return any(abs(v * s - target) <= half for v in values for s in SCALES)
+
+
+def unsourced(name: str) -> List[Tuple[int, str, str]]:
+    """(line, number, context) of each number in ``name`` without a
+    source."""
+    path = ROOT / name
+    text = path.read_text(encoding='utf-8')
+    own_results = '\n'.join(m.group() for m in RESULTS.finditer(text))
+    scrubbed = _blank(text, RESULTS.pattern, re.S)
+    scrubbed = _blank(scrubbed, r'^(```|~~~).*?^\1', re.S | re.M)
+    scrubbed = _blank(scrubbed, r'`[^`\n]*`')
+    scrubbed = _blank(scrubbed, r'<!--.*?-->', re.S)
+    scrubbed = _blank(scrubbed, r'\]\([^)]*\)')
+    scrubbed = _blank(scrubbed, r'https?://\S+')
+    problems = []
+    start = 0
+    for block in re.split(r'(\n\s*\n)', text):
+        end = start + len(block)
+        if block.strip():
+            plain = scrubbed[start:end]
+            names = [n for m in SOURCE.finditer(block)
+                     for n in m.group(1).split()]
+            constants = {c for m in CONSTANTS.finditer(block)
+                         for c in m.group(1).split()}
+            links = [t for t in LINK.findall(block)
+                     if not re.match(r'[a-z]+:', t)]
+            tokens, values = source_values(names, own_results, path, links)
+            for offset, number in candidates(plain):
+                if number in constants or sourced(number, tokens, values):
+                    continue
+                line = text.count('\n', 0, start + offset) + 1
+                context = text.splitlines()[line - 1].strip()[:100]
+                problems.append((line, number, context))
+        start = end
+    return problems
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('files', nargs='*', help='default: all docs')
+    parser.add_argument('--count', action='store_true',
+                        help='only the number of unsourced figures per file')
+    args = parser.parse_args(argv)
+    total = 0
+    for name in args.files or docs():
+        problems = unsourced(name)
+        total += len(problems)
+        if args.count:
+            if problems:
+                print(f'{len(problems):5d} {name}')
+            continue
+        for line, number, context in problems:
+            print(f'{name}:{line}: {number} (no source): {context}')
+    print(f'{total} measurement-like numbers without a source',
+          file=sys.stderr)
+    return 1 if total else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
