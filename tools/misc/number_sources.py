@@ -32,20 +32,28 @@ from typing import Iterable, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 
-UNITS = (r'%|x\b|×|img/s|images/s|ms\b|s\b|sec\b|min\b|h\b|days?\b|'
+UNITS = (r'%|x\b(?!\s?\d)|×(?!\s?\d)|img/s|images/s|ms\b|s\b|sec\b|'
+         r'seconds?\b|min\b|minutes?\b|h\b|hours?\b|days?\b|'
          r'GB\b|MB\b|kB\b|GiB\b|MiB\b|KiB\b|MP\b')
 NUMBER = re.compile(r'(?<![\w.\'/@#^$])(\d+(?:\.\d+)?)(?:\s?(' + UNITS + '))?')
 NOT_A_MEASUREMENT = re.compile(r'\.\d|[A-Za-z_]')  # right after the number
 VERSIONED = re.compile(
     r'(?i)(?:python|torch|pytorch|mmcv|mmdet|mmpretrain|mmengine|mmyolo|'
     r'setuptools|numpy|timm|nginx|cuda|onnx|onnxruntime|openvino|opset|'
-    r'chromium|debian|fastapi|uvicorn|pillow|version|v)\s?$')
+    r'chromium|debian|fastapi|uvicorn|pillow|version|v|'
+    # references into a paper: section 3.2, eq 3, table 4.1
+    r'section|sec\.|§|eq\.?|equation|table|figure|fig\.|chapter)'
+    r'\s?(?:[<>=!~]=?\s?)?$')
+LICENCE = re.compile(r'[A-Za-z]-$')  # AGPL-3.0, Apache-2.0
 SOURCE = re.compile(r'<!--\s*from:\s*(.+?)\s*-->')
 CONSTANTS = re.compile(r'<!--\s*constants:\s*(.+?)\s*-->')
 LINK = re.compile(r'\]\(([^)\s#]+)(?:#[^)]*)?\)')
-VALUE = re.compile(r'\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+VALUE = re.compile(r'(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?')
 RESULTS = re.compile(r'<!-- results: .+? -->\n.*?<!-- /results -->', re.S)
-SCALES = (1, 100, 1 / 60, 1 / 3600, 1 / 86400)
+# how a source value may be shown, by the number's unit: a fraction as a
+# percentage, seconds as minutes, hours or days
+SCALES = {'%': (1, 100), 'min': (1, 1 / 60), 'minute': (1, 1 / 60),
+          'h': (1, 1 / 3600), 'hour': (1, 1 / 3600), 'day': (1, 1 / 86400)}
 
 
 def docs() -> List[str]:
@@ -64,8 +72,8 @@ def _blank(text: str, pattern: str, flags: int = 0) -> str:
                   text, flags=flags)
 
 
-def candidates(paragraph: str) -> List[Tuple[int, str]]:
-    """(offset, number as written) of the measurement-like numbers in a
+def candidates(paragraph: str) -> List[Tuple[int, str, str]]:
+    """(offset, number as written, unit) of the measurement-like numbers in a
     paragraph with code, comments and link targets already blanked."""
     found = []
     for m in NUMBER.finditer(paragraph):
@@ -74,9 +82,10 @@ def candidates(paragraph: str) -> List[Tuple[int, str]]:
             continue
         if '.' not in number and not unit:
             continue
-        if VERSIONED.search(paragraph[max(0, m.start() - 12):m.start()]):
+        before = paragraph[max(0, m.start() - 12):m.start()]
+        if VERSIONED.search(before) or LICENCE.search(before):
             continue
-        found.append((m.start(), number))
+        found.append((m.start(), number, unit or ''))
     return found
 
 
@@ -102,13 +111,16 @@ def source_values(sources: Iterable[str], own_results: str, where: Path,
     return tokens, [float(t) for t in tokens]
 
 
-def sourced(number: str, tokens: Set[str], values: List[float]) -> bool:
-    """``number`` as written equals a source value at its precision."""
+def sourced(number: str, unit: str, tokens: Set[str],
+            values: List[float]) -> bool:
+    """``number`` as written equals a source value at its precision (with
+    a unit: also the value scaled to it)."""
     if number in tokens:
         return True
     digits = len(number.split('.')[1]) if '.' in number else 0
     target, half = float(number), 0.5 * 10 ** -digits + 1e-12
-    return any(abs(v * s - target) <= half for v in values for s in SCALES)
+    scales = SCALES.get(unit.rstrip('s') if len(unit) > 2 else unit, (1, ))
+    return any(abs(v * s - target) <= half for v in values for s in scales)
 
 
 def unsourced(name: str) -> List[Tuple[int, str, str]]:
@@ -119,7 +131,7 @@ def unsourced(name: str) -> List[Tuple[int, str, str]]:
     own_results = '\n'.join(m.group() for m in RESULTS.finditer(text))
     scrubbed = _blank(text, RESULTS.pattern, re.S)
     scrubbed = _blank(scrubbed, r'^(```|~~~).*?^\1', re.S | re.M)
-    scrubbed = _blank(scrubbed, r'`[^`\n]*`')
+    scrubbed = _blank(scrubbed, r'`[^`\n]*(?:\n[^`\n]*)?`')
     scrubbed = _blank(scrubbed, r'<!--.*?-->', re.S)
     scrubbed = _blank(scrubbed, r'\]\([^)]*\)')
     scrubbed = _blank(scrubbed, r'https?://\S+')
@@ -136,8 +148,9 @@ def unsourced(name: str) -> List[Tuple[int, str, str]]:
             links = [t for t in LINK.findall(block)
                      if not re.match(r'[a-z]+:', t)]
             tokens, values = source_values(names, own_results, path, links)
-            for offset, number in candidates(plain):
-                if number in constants or sourced(number, tokens, values):
+            for offset, number, unit in candidates(plain):
+                if number in constants or sourced(number, unit, tokens,
+                                                  values):
                     continue
                 line = text.count('\n', 0, start + offset) + 1
                 context = text.splitlines()[line - 1].strip()[:100]
