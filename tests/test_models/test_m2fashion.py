@@ -284,3 +284,21 @@ def test_known_types_at_test_time():
                                   [0, 0, 0, 1, 1, 0])
     with pytest.raises(ValueError, match='test_mode'):
         MaskAttributeStates(known_types=[1])
+
+
+def test_pooling_without_aca():
+    """ASA without ACA: eq 5's V_s (the attended map's mean) by default,
+    its global max with pooling_without_aca='max' (the gate's 2x2)."""
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 64, 64)
+    for pooling, reduce in (('avg', lambda f: f.mean(dim=(2, 3))),
+                            ('max', lambda f: f.amax(dim=(2, 3)))):
+        model = tiny_model(channel_attention=False,
+                           pooling_without_aca=pooling).eval()
+        with torch.no_grad():
+            feats = model.reduce(model.backbone(images)[-1])
+            attended, _ = model.spatial(feats, torch.zeros(2, K))
+            expected = model.fc(reduce(attended))
+            assert torch.allclose(model.extract_feat(images), expected)
+    with pytest.raises(ValueError, match='pooling_without_aca'):
+        tiny_model(channel_attention=False, pooling_without_aca='sum')

@@ -42,6 +42,10 @@ class M2FashionClassifier(ImageClassifier):
             ACA"; without ASA too: global max pooling).
         aca_pooling (str): ACA's pooling of the attended map: ``'max'``
             (the paper) or ``'avg'`` (its Table 2 comparison).
+        pooling_without_aca (str): With ASA but no ACA: ``'avg'``: eq 5's
+            ``V_s`` (the attended map's sum, up to the constant h w; the
+            paper's "w/o ACA"); ``'max'``: its global max, so that ACA's
+            gate can be compared with the pooling held equal.
         unknown_state (bool): True: "unknown" is a learned state of its own
             in both state embeddings; False: the paper's 0 (nothing given
             then embeds to 0; see ``AttributeStateEmbedding``).
@@ -52,7 +56,9 @@ class M2FashionClassifier(ImageClassifier):
                  in_channels: int = 2048, channels: int = 512,
                  spatial_attention: bool = True,
                  channel_attention: bool = True,
-                 aca_pooling: str = 'max', unknown_state: bool = True,
+                 aca_pooling: str = 'max',
+                 pooling_without_aca: str = 'avg',
+                 unknown_state: bool = True,
                  triplet_loss: Optional[dict] = dict(
                      type='AttributeTripletLoss'),
                  data_preprocessor: Optional[dict] = None,
@@ -60,6 +66,10 @@ class M2FashionClassifier(ImageClassifier):
         super().__init__(backbone=backbone, head=head,
                          data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg, **kwargs)
+        if pooling_without_aca not in ('avg', 'max'):
+            raise ValueError("pooling_without_aca must be 'avg' or 'max', "
+                             f'got {pooling_without_aca!r}')
+        self.pooling_without_aca = pooling_without_aca
         self.num_attributes = num_attributes
         self.reduce = nn.Conv2d(in_channels, channels, 1)
         self.spatial = AttributeSpatialAttention(
@@ -91,7 +101,8 @@ class M2FashionClassifier(ImageClassifier):
             feats, _ = self.spatial(feats, states)  # h w alpha I
         if self.channel is not None:
             pooled = self.channel(feats, states)  # pools, then gates
-        elif self.spatial is not None:
+        elif (self.spatial is not None
+              and self.pooling_without_aca == 'avg'):
             pooled = feats.mean(dim=(2, 3))  # eq 5's V_s
         else:
             pooled = feats.amax(dim=(2, 3))
