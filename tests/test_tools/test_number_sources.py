@@ -69,3 +69,12 @@ def test_scales_follow_the_unit_and_versions_are_not_figures(
     assert [n for n, _ in scan(tmp_path, monkeypatch,
                                text.replace('8 minutes', '9 minutes'),
                                raw)] == ['9', '0.65']
+
+
+def test_a_link_sources_its_own_item_only(tmp_path, monkeypatch):
+    raw = {'a.txt': '1.25\n', 'b.txt': '2.5\n'}
+    text = ('- first 1.25 ([raw](a.txt))\n- second 1.25\n\n'
+            '| run | x |\n| --- | --- |\n| a ([raw](b.txt)) | 2.5 |\n'
+            '| | 2.5 |\n| b | 2.5 |\n')
+    assert scan(tmp_path, monkeypatch, text, raw) == [('1.25', 2),
+                                                      ('2.5', 8)]

@@ -16,7 +16,8 @@ hours), in a source named in its paragraph (lines between blank lines):
   ``../shared/...`` for the papers), e.g. a results file, a benchmark's raw
   output or the config that sets the value; ``results`` names this file's
   own results blocks;
-- a Markdown link to a file in the repository (``[raw](../x.txt)``);
+- a Markdown link to a file in the repository (``[raw](../x.txt)``), for
+  the numbers of its own list item or table row;
 - ``<!-- constants: 0.5 224 -->``: the numbers listed are settings or
   constants, not measurements.
 
@@ -140,23 +141,39 @@ def unsourced(name: str) -> List[Tuple[int, str, str]]:
     for block in re.split(r'(\n\s*\n)', text):
         end = start + len(block)
         if block.strip():
-            plain = scrubbed[start:end]
             names = [n for m in SOURCE.finditer(block)
                      for n in m.group(1).split()]
             constants = {c for m in CONSTANTS.finditer(block)
                          for c in m.group(1).split()}
-            links = [t for t in LINK.findall(block)
-                     if not re.match(r'[a-z]+:', t)]
-            tokens, values = source_values(names, own_results, path, links)
-            for offset, number, unit in candidates(plain):
-                if number in constants or sourced(number, unit, tokens,
-                                                  values):
-                    continue
-                line = text.count('\n', 0, start + offset) + 1
-                context = text.splitlines()[line - 1].strip()[:100]
-                problems.append((line, number, context))
+            for a, b in items(block):
+                links = [t for t in LINK.findall(block[a:b])
+                         if not re.match(r'[a-z]+:', t)]
+                tokens, values = source_values(names, own_results, path,
+                                               links)
+                for offset, number, unit in candidates(
+                        scrubbed[start + a:start + b]):
+                    if number in constants or sourced(number, unit, tokens,
+                                                      values):
+                        continue
+                    line = text.count('\n', 0, start + a + offset) + 1
+                    context = text.splitlines()[line - 1].strip()[:100]
+                    problems.append((line, number, context))
         start = end
     return problems
+
+
+ITEM = re.compile(r'^(?: {0,3}(?:[-*+]|\d+\.) |\|)', re.M)
+
+
+def items(block: str) -> List[Tuple[int, int]]:
+    """Spans of a paragraph's items: each list item (with its continuation
+    lines) and each table row is one (a row whose first cell is empty
+    continues the row above); the rest of the text another. A link sources
+    its own item's numbers only; ``from:`` and ``constants:`` comments the
+    whole paragraph's."""
+    starts = sorted({0, *(m.start() for m in ITEM.finditer(block)
+                          if not re.match(r'\|\s*\|', block[m.start():]))})
+    return list(zip(starts, starts[1:] + [len(block)]))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
