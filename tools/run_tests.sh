@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up .venv if needed (tools/install.sh), then run the test suite in
+# Set up .venv if needed (tools/install.sh) and the test browser
+# (tools/install_steps/browser.sh), then run the test suite in
 # TEST_WORKERS processes (pytest-xdist, default 2, one test file per process,
 # one torch thread each) and list its 20 slowest tests (the suite should
 # stay under 10 minutes on 2 cores).
@@ -7,6 +8,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"
+# the review page's browser test: chromium + chromedriver (apt-get, as root)
+bash "$ROOT/tools/install_steps/browser.sh"
 cd "$ROOT"
 ARGS=(tests --durations=20 -n "${TEST_WORKERS:-2}" --dist loadfile)
 if [ "${TEST_WORKERS:-2}" != 0 ]; then  # the workers share the cores
