@@ -4,7 +4,7 @@
         --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
         [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
         [--launcher pytorch] [--backend onnxruntime] [--retry-errors]
-        [--merge FILE.jsonl|.csv]
+        [--merge FILE.jsonl|.csv] [--garment-detector NPZ]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
 
 Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
@@ -24,6 +24,9 @@ tools/deployment/pytorch2onnx.py file. --thresholds from
 calibrate_thresholds.py --target-precision: each predicted value in
 "attributes" also has "decision": "auto" or "review"
 (docs/inference_and_deployment.md, "Auto-accept at a chosen precision").
+--garment-detector (garment_ood_report.py --save-detector for this model):
+each line also has "garment" (true, "review" or false, by the detector's
+validation thresholds) and "garment_score"; --merge CSV adds both columns.
 """
 import argparse
 import json
@@ -61,6 +64,12 @@ def parse_args():
                         help='a float or a calibrate_thresholds.py file '
                         '(with --target-precision: values marked auto / '
                         'review)')
+    parser.add_argument('--garment-detector', default=None, metavar='NPZ',
+                        help='a garment_ood_report.py --save-detector file '
+                        'for this model: each row then says garment true / '
+                        'review / false (pytorch backend)')
+    parser.add_argument('--garment-score', default='combined',
+                        help="the detector's score to decide by")
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-batches', type=int, default=None)
@@ -89,7 +98,9 @@ def main():
     inferencer = AttributeInferencer(args.config, args.checkpoint,
                                      device=device,
                                      thresholds=args.thresholds,
-                                     backend=args.backend)
+                                     backend=args.backend,
+                                     garment_detector=args.garment_detector,
+                                     garment_score=args.garment_score)
     paths = catalogue_images(args.ann, args.images, args.list,
                              args.img_prefix)
     os.makedirs(args.out, exist_ok=True)

@@ -13,7 +13,10 @@ from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
 
+from ..analysis.garment_ood import (SCORES, GarmentDetector, category_task,
+                                    head_outputs)
 from ..datasets.schema import task_slices
+from ..errors import UserValueError
 from ..datasets.transforms.loading import ImageDecodeError
 from ..evaluation.auto_accept import (auto_thresholds, check_auto_accept,
                                        mark)
@@ -74,6 +77,18 @@ def format_scores(score: np.ndarray, tasks: List[dict], thresholds) -> dict:
     return result
 
 
+def result_fields(sample: DataSample, tasks: List[dict], thresholds) -> dict:
+    """One predicted sample's output fields: :func:`format_scores`, plus
+    ``garment`` (True, ``'review'`` or False) and ``garment_score`` when a
+    garment detector judged it."""
+    result = format_scores(sample.pred_score.cpu().numpy(), tasks,
+                           thresholds)
+    if 'garment' in sample:
+        result.update(garment=sample.garment,
+                      garment_score=round(sample.garment_score, 4))
+    return result
+
+
 def test_pipeline(cfg: Config) -> Compose:
     """The config's test pipeline (loading to packing)."""
     return Compose([TRANSFORMS.build(t)
@@ -108,11 +123,20 @@ class AttributeInferencer(BaseInferencer):
             ``tools/test.py``), else 0.5. A file written with
             ``--target-precision`` also marks each predicted value
             ``decision: 'auto'`` or ``'review'``.
+        garment_detector (str, optional): A ``GarmentDetector`` file for
+            this model (``garment_ood_report.py --save-detector``): each
+            result then says whether the image is a garment (``garment``:
+            True, ``'review'`` or False, by the detector's validation
+            thresholds, and ``garment_score``). PyTorch backend only (it
+            reads the head's fused features).
+        garment_score (str): The detector's score to decide by (default
+            ``'combined'``).
 
     Each result: ``img_path``, ``attributes`` (task -> predicted values with
     scores, best first; single-label tasks give their top value; with
     auto-accept thresholds each value's ``decision``) and
-    ``scores`` (task -> value -> score). Per-category allowed values are
+    ``scores`` (task -> value -> score); with a garment detector,
+    ``garment`` and ``garment_score``. Per-category allowed values are
     applied by the head when the config enables ``value_masks``.
 
     Example:
@@ -123,7 +147,13 @@ class AttributeInferencer(BaseInferencer):
 
     def __init__(self, model: Union[str, Config], pretrained: str,
                  device: Optional[str] = None, thresholds=None,
-                 backend: str = 'pytorch', **kwargs):
+                 backend: str = 'pytorch',
+                 garment_detector: Optional[str] = None,
+                 garment_score: str = 'combined', **kwargs):
+        if garment_detector is not None and backend != 'pytorch':
+            raise UserValueError(
+                f'a garment detector needs the pytorch backend (the head\'s '
+                f'fused features), not {backend!r}')
         if backend == 'onnxruntime':
             from ..deployment import OnnxRuntimeModel
             self.config = model if isinstance(model, Config) else \
@@ -152,6 +182,51 @@ class AttributeInferencer(BaseInferencer):
                           else 'thresholds')
         if backend == 'pytorch':
             self.model.head.thresholds = self.thresholds  # pred_label agrees
+        self.garment_detector, self.garment_score = None, garment_score
+        if garment_detector is not None:
+            self._init_garment_detector(garment_detector)
+
+    def _init_garment_detector(self, path: str) -> None:
+        if self.garment_score not in SCORES:
+            raise UserValueError(f'garment score {self.garment_score!r}: '
+                                 f'one of {list(SCORES)}')
+        detector = GarmentDetector.load(path)
+        if self.garment_score not in detector.thresholds:
+            raise UserValueError(
+                f'{path}: no threshold for the {self.garment_score!r} score '
+                f'(it has {sorted(detector.thresholds)})')
+        categories = category_task(self.model.head)[1]
+        num_classes = categories.stop - categories.start
+        if detector.means.shape[0] != num_classes:
+            raise UserValueError(
+                f'{path}: a detector for another model ('
+                f'{detector.means.shape[0]} categories; this model has '
+                f'{num_classes})')
+        self.garment_detector = detector
+
+    def forward(self, inputs: dict, **kwargs) -> List[DataSample]:
+        """``model.test_step``; with a garment detector, its decisions on
+        the same pass's features in each sample (``garment``,
+        ``garment_score``)."""
+        if self.garment_detector is None:
+            return self.model.test_step(inputs)
+        model = self.model
+        data = model.data_preprocessor(inputs, False)
+        feats = model.extract_feat(data['inputs'])
+        samples = model.head.predict(feats, data['data_samples'])
+        features, logits = head_outputs(model.head, feats)
+        if features.shape[1] != self.garment_detector.bank.shape[1]:
+            fitted = self.garment_detector.bank.shape[1]
+            raise UserValueError(
+                f'the garment detector was fitted on {fitted}-d features, '
+                f'this model gives {features.shape[1]}')
+        for sample, decision in zip(samples, self.garment_detector.decide(
+                features, logits, self.garment_score)):
+            sample.set_field(decision['garment'], 'garment',
+                             field_type='metainfo')
+            sample.set_field(decision['garment_score'], 'garment_score',
+                             field_type='metainfo')
+        return samples
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         return test_pipeline(cfg)
@@ -203,6 +278,5 @@ class AttributeInferencer(BaseInferencer):
         if return_datasamples:
             return preds
         return [dict(img_path=sample.get('img_path'),
-                     **format_scores(sample.pred_score.cpu().numpy(),
-                                     self.tasks, self.thresholds))
+                     **result_fields(sample, self.tasks, self.thresholds))
                 for sample in preds]

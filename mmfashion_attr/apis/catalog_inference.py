@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader
 
 from ..datasets.catalog.checks import duplicate_message
 from ..datasets.catalog.reader import AnnotationError, CatalogReader
-from .attribute_inferencer import IMAGE_EXTENSIONS, format_scores
+from .attribute_inferencer import IMAGE_EXTENSIONS, result_fields
 from .attribute_inferencer import read_image_list as read_image_names
 from .catalog_output import (as_text, cut_partial_lines, dump_line,
                              image_key, merge_outputs, next_run_id,
@@ -123,7 +123,6 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
     counts = dict(skipped_done=sum(image_key(p) in done for p in paths),
                   duplicates_removed=duplicates, predicted=0, unreadable=0,
                   cut_lines_removed=cut)
-    model = inferencer.model
     part = osp.join(out_dir, f'part-{run_id}-{rank}.jsonl')
     errors = osp.join(out_dir, f'errors-{run_id}-{rank}.jsonl')
     with open(part, 'a', encoding='utf-8') as fp, \
@@ -136,12 +135,12 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
                                         error=as_text(b['error']))))
             if data is not None:
                 with torch.no_grad():
-                    samples = model.test_step(data)
+                    samples = inferencer.forward(data)
                 for sample in samples:
                     fp.write(dump_line(dict(
-                        path_fields(sample.img_path), **format_scores(
-                            sample.pred_score.cpu().numpy(),
-                            inferencer.tasks, inferencer.thresholds))))
+                        path_fields(sample.img_path), **result_fields(
+                            sample, inferencer.tasks,
+                            inferencer.thresholds))))
                     counts['predicted'] += 1
             counts['unreadable'] += len(bad)
             fp.flush()

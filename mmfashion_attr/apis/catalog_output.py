@@ -162,8 +162,11 @@ def merge_outputs(out_dir: str, dest: str) -> dict:
 def _write_csv(f, rows: List[dict]):
     scores = next((r['scores'] for r in rows if 'scores' in r), {})
     tasks = {t: list(v) for t, v in scores.items()}
+    # garment / garment_score columns when a garment detector judged them
+    garment = ['garment', 'garment_score'] if any(
+        'garment' in r for r in rows) else []
     writer = csv.writer(f)
-    writer.writerow(['image', 'image_b64', 'error', *tasks] +
+    writer.writerow(['image', 'image_b64', 'error', *garment, *tasks] +
                     [f'{t}/{v}' for t, vs in tasks.items() for v in vs])
     for r in rows:
         got = r.get('scores')
@@ -173,6 +176,15 @@ def _write_csv(f, rows: List[dict]):
         chosen = [VALUE_SEPARATOR.join(a['value'] for a in r.get(
             'attributes', {}).get(t, [])) for t in tasks]
         writer.writerow([r['image'], r.get('image_b64', ''),
-                         r.get('error', ''), *chosen] +
+                         r.get('error', ''),
+                         *[_cell(r.get(k, '')) for k in garment], *chosen] +
                         [got[t][v] if got else '' for t, vs in tasks.items()
                          for v in vs])
+
+
+def _cell(value) -> str:
+    """A garment field as CSV text: true / review / false, or the score."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
+
