@@ -3,6 +3,8 @@
     python tools/serve.py CONFIG CKPT [--backend pytorch|onnxruntime]
         [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
+        [--max-decode-mb 300 --decode-workers 2 --max-queued-images 64]
+        [--request-memory-mb 600 --body-timeout 120 --body-idle-timeout 15]
         [--thresholds F] [--topk 5] [--device cpu] [--drain-seconds 10]
         [--no-docs] [--cfg-options K=V ...]
 
@@ -12,7 +14,13 @@ GET /healthz (liveness), GET /readyz (readiness), GET /metrics
 (Prometheus), GET /docs and /redoc (their assets served by the service
 itself: they work offline), GET /openapi.json. SIGTERM or SIGINT: a
 graceful shutdown (no new connections, requests in flight answered with
-Connection: close, exit 0 within --drain-seconds + 2 s). One process is
+Connection: close, exit 0 within --drain-seconds + 2 s). Memory is
+bounded: requests can make the service hold at most --request-memory-mb
++ --decode-workers x --max-decode-mb + --max-queued-images x one decoded
+image + 64 MiB above its idle state (GET /v1/schema: memory_cap_bytes);
+beyond, 503 overloaded with Retry-After. At startup the checkpoint must
+fit the config (exit 2 naming the keys that do not) and the model must
+answer a test image. One process is
 one replica; run several behind a load balancer to use more cores. Needs
 the serve extra: pip install -e .[serve]. --backend onnxruntime: CKPT is a
 tools/deployment/pytorch2onnx.py file.
@@ -27,6 +35,7 @@ from mmengine.config import Config, DictAction
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
 from mmfashion_attr.serving.server import run_service
+from mmfashion_attr.serving.startup import startup_check
 from mmfashion_attr.utils.cli import run_main
 
 
@@ -54,6 +63,21 @@ def parse_args():
                         help='size of one image file (MB, 10^6 bytes)')
     parser.add_argument('--max-megapixels', type=float, default=50.0,
                         help='width x height of one image (10^6 pixels)')
+    parser.add_argument('--max-decode-mb', type=float, default=300.0,
+                        help='memory decoding one image may take (MB), '
+                        'estimated from its header before decoding')
+    parser.add_argument('--decode-workers', type=int, default=2,
+                        help='images decoded at once')
+    parser.add_argument('--max-queued-images', type=int, default=64,
+                        help='images admitted and not yet answered; more: '
+                        '503 overloaded')
+    parser.add_argument('--request-memory-mb', type=float, default=600.0,
+                        help='memory the bodies of all requests and their '
+                        'images may hold at once (MB); more: 503 overloaded')
+    parser.add_argument('--body-timeout', type=float, default=120.0,
+                        help='seconds for a request body to arrive whole')
+    parser.add_argument('--body-idle-timeout', type=float, default=15.0,
+                        help='seconds a request body may send nothing')
     parser.add_argument('--drain-seconds', type=float, default=10.0,
                         help='on SIGTERM / SIGINT: how long requests in '
                         'flight may still be answered before exiting')
@@ -69,15 +93,27 @@ def parse_args():
 
 def main():
     args = parse_args()
+    try:
+        limits = ServeLimits(
+            max_images=args.max_images,
+            max_image_bytes=int(args.max_image_mb * 1e6),
+            max_image_pixels=int(args.max_megapixels * 1e6),
+            max_decode_bytes=int(args.max_decode_mb * 1e6),
+            decode_workers=args.decode_workers,
+            max_queued_images=args.max_queued_images,
+            request_memory_bytes=int(args.request_memory_mb * 1e6),
+            body_timeout=args.body_timeout,
+            body_idle_timeout=args.body_idle_timeout)
+    except ValueError as e:
+        sys.exit(str(e))
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     predictor = build_predictor(cfg, args.checkpoint, args.backend,
                                 args.device, args.thresholds, args.topk)
-    limits = ServeLimits(
-        max_images=args.max_images,
-        max_image_bytes=int(args.max_image_mb * 1e6),
-        max_image_pixels=int(args.max_megapixels * 1e6))
+    # the checkpoint fits the config (strict loading: build_predictor
+    # raises naming the keys); the model answers a test image
+    startup_check(predictor, args.config)
     app = create_app(predictor, limits, args.max_batch, args.max_wait_ms,
                      docs=args.docs)
     print(f'serving {args.config} ({args.backend}) on '

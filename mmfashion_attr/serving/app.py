@@ -17,9 +17,12 @@ from .metrics import MetricsMiddleware, ServiceMetrics
 from .micro_batcher import MicroBatcher
 from .openapi import (ATTRIBUTE_STATUSES, ATTRIBUTES_ANSWER,
                       ATTRIBUTES_REQUEST, description, error_responses)
-from .server import Drain, DrainMiddleware
+from .predictors import loader_draft_size
 from .request_parsing import (RequestError, ServeLimits, check_image,
-                              parse_request)
+                              max_request_bytes, parse_request)
+from .resources import BodyGuard, ImageQueue, MemoryBudget, memory_cap
+from .server import Drain, DrainMiddleware
+from .startup import packed_image_bytes
 
 logger = logging.getLogger('mmfashion_attr.serving')
 
@@ -89,8 +92,11 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         predictor: An :class:`AttributePredictor` or
             :class:`M2FashionPredictor` (``prepare``, ``predict``,
             ``schema``, ``takes_known``).
-        limits (ServeLimits, optional): Per-request limits; default
-            16 images of at most 20 MB and 50 megapixels each.
+        limits (ServeLimits, optional): Per-request limits (default
+            16 images of at most 20 MB, 50 megapixels and 300 MB to
+            decode each) and the bounds of all requests together (2
+            decodes at once, 64 images admitted, 600 MB of request data,
+            body timeouts): :mod:`.resources`.
         max_batch (int): Most images per model call (1: no batching).
         max_wait_ms (float): How long a batch waits for more images.
         docs (bool): Serve ``/docs`` and ``/redoc`` (with their assets:
@@ -100,12 +106,21 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
     ``GET /healthz`` (liveness), ``GET /readyz`` (readiness: 503 while
     draining), ``GET /metrics`` (Prometheus). Errors are JSON
     ``{"error": {"code", "message", "image"}}`` with a 4xx status (bad
-    input, unknown path, wrong method), 503 (draining) or 500 with
+    input, unknown path, wrong method, too costly, too slow), 503
+    (draining, overloaded: ``Retry-After``) or 500 with
     ``Connection: close`` (the model failed on this request, the other
     requests of its batch being run again alone; or a fault of the
     service).
     """
     limits = limits or ServeLimits()
+    # bounded resources (resources.py): request data held, images waiting,
+    # decodes at once; the memory cap they make
+    budget = MemoryBudget(limits.request_memory_bytes)
+    image_queue = ImageQueue(limits.max_queued_images)
+    decode_slots = asyncio.Semaphore(limits.decode_workers)
+    draft_size = loader_draft_size(predictor)
+    packed_bytes = packed_image_bytes(predictor)
+    cap = memory_cap(limits, packed_bytes or 0)
 
     drain = Drain()
     metrics = ServiceMetrics(
@@ -133,13 +148,18 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
     app.state.predictor, app.state.limits = predictor, limits
     # graceful shutdown (server.ServiceServer): Connection: close, 503s
     app.state.drain, app.state.metrics = drain, metrics
+    app.add_middleware(BodyGuard, budget=budget,
+                       max_bytes=max_request_bytes(limits),
+                       timeout=limits.body_timeout,
+                       idle_timeout=limits.body_idle_timeout)
     app.add_middleware(DrainMiddleware, drain=drain)
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost
 
     @app.exception_handler(RequestError)
     async def request_error(request: Request, exc: RequestError):
         logger.info('%s %s: %s', exc.status, exc.code, exc.message)
-        return JSONResponse(exc.to_json(), status_code=exc.status)
+        return JSONResponse(exc.to_json(), status_code=exc.status,
+                            headers=exc.headers)
 
     app.add_exception_handler(HTTPException, http_error)
 
@@ -184,9 +204,23 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
 
     @app.get('/v1/schema', responses=error_responses(503))
     async def schema():
-        return dict(predictor.schema(), limits=limits.to_json(),
-                    batching=dict(max_batch=max_batch,
-                                  max_wait_ms=max_wait_ms))
+        """The model (tasks and values, or categories and attributes), the
+        files and backend served, the limits and the memory cap."""
+        files = getattr(predictor, 'files', None) or {}
+        sha = predictor.checkpoint_sha256
+        return dict(
+            predictor.schema(),
+            service=dict(
+                config=files.get('config'),
+                checkpoint=dict(path=files.get('checkpoint'),
+                                sha256_prefix=sha[:12] if sha else None),
+                schema_file=files.get('schema_file'),
+                schema_file_sha256_prefix=(
+                    files.get('schema_file_sha256') or '')[:12] or None,
+                backend=getattr(predictor, 'backend', 'pytorch')),
+            limits=dict(limits.to_json(), memory_cap_bytes=cap,
+                        packed_image_bytes=packed_bytes),
+            batching=dict(max_batch=max_batch, max_wait_ms=max_wait_ms))
 
     @app.post('/v1/attributes',
               openapi_extra=dict(requestBody=ATTRIBUTES_REQUEST),
@@ -195,15 +229,12 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
     async def attributes(request: Request):
         uploads, known = await parse_request(request, limits)
         for upload in uploads:
-            check_image(upload, limits)
-
-        def prepare():  # decoding and resizing: off the event loop
-            return [predictor.prepare(u, k) for u, k in zip(uploads, known)]
-
-        items = await run_in_threadpool(prepare)
-        futures = [asyncio.wrap_future(app.state.batcher.submit(item))
-                   for item in items]
-        results = await asyncio.gather(*futures, return_exceptions=True)
+            check_image(upload, limits, draft_size)
+        image_queue.admit(len(uploads))  # else 503 overloaded
+        try:
+            results = await predict(uploads, known)
+        finally:
+            image_queue.leave(len(uploads))
         for upload, result in zip(uploads, results):
             if isinstance(result, BaseException):
                 logger.error('model error on %s', upload.name,
@@ -214,6 +245,25 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         metrics.images.inc(len(uploads))
         return dict(model=predictor.config_name, images=[
             dict(name=u.name, **r) for u, r in zip(uploads, results)])
+
+    async def prepare(upload, known):
+        """Decoding and resizing: off the event loop, at most
+        ``decode_workers`` at once."""
+        async with decode_slots:
+            return await run_in_threadpool(predictor.prepare, upload, known)
+
+    async def predict(uploads, known) -> list:
+        """The images decoded (each failure after all have finished: no
+        decode outlives its request) and answered by the micro-batcher."""
+        items = await asyncio.gather(*[prepare(u, k)
+                                       for u, k in zip(uploads, known)],
+                                     return_exceptions=True)
+        for item in items:
+            if isinstance(item, BaseException):
+                raise item
+        futures = [asyncio.wrap_future(app.state.batcher.submit(item))
+                   for item in items]
+        return await asyncio.gather(*futures, return_exceptions=True)
 
     # for 404 / 405 messages: what the service has
     app.state.routes_text = ', '.join(

@@ -31,13 +31,21 @@ ERROR_CODES: Dict[int, Dict[str, str]] = {
     404: {'not_found': 'no such endpoint'},
     405: {'method_not_allowed': 'a method the endpoint does not take (the '
           '`Allow` header lists the one it does)'},
+    408: {'body_timeout': 'the body not received within `--body-timeout`'
+          ' of the request, or silent for `--body-idle-timeout`; '
+          '`Connection: close`'},
     413: {
         'too_many_images': 'more than `--max-images` in one request',
         'image_too_large': 'a file over `--max-image-mb`',
         'too_many_pixels': 'width x height over `--max-megapixels`, read '
         'from the header before decoding',
+        'decode_too_large': 'decoding the image would take more memory than '
+        '`--max-decode-mb` (estimated from its header: size, mode, bit '
+        'depth, JPEG scale)',
         'request_too_large': 'a body larger than the images allowed could '
-        'need',
+        'need (counted as it arrives, chunked bodies too), or one request '
+        'needing more memory than `--request-memory-mb`; '
+        '`Connection: close` when the body was not read whole',
     },
     415: {'unsupported_media_type': 'neither multipart/form-data nor '
           'application/json (compared case-insensitively)'},
@@ -48,6 +56,10 @@ ERROR_CODES: Dict[int, Dict[str, str]] = {
         '`Connection: close`',
     },
     503: {
+        'overloaded': 'the service holds as many images '
+        '(`--max-queued-images`) or as much request data '
+        '(`--request-memory-mb`) as it may; `Retry-After: 1`, '
+        '`Connection: close`: send it again shortly',
         'shutting_down': 'not answered within the drain time of a shutdown;'
         ' `Connection: close`, send it again',
         'draining': '`GET /readyz` while shutting down',
@@ -55,7 +67,7 @@ ERROR_CODES: Dict[int, Dict[str, str]] = {
     },
 }
 # the statuses POST /v1/attributes can answer with besides 404 / 405
-ATTRIBUTE_STATUSES = (400, 413, 415, 500, 503)
+ATTRIBUTE_STATUSES = (400, 408, 413, 415, 500, 503)
 
 
 class ErrorDetail(BaseModel):
@@ -96,8 +108,9 @@ holding JSON) or as **application/json**
 `{{"images": [BASE64 | {{"name", "data": BASE64}}, ...], "known": ...}}`.
 
 Every error is JSON `{{"error": {{"code", "message", "image"}}}}` (`image`
-where one image is concerned); a 4xx leaves a kept-alive connection open,
-a 500 or 503 closes it (`Connection: close`).
+where one image is concerned); a 4xx leaves a kept-alive connection open
+unless it was sent before the body was read whole (408, a 413 on size), a
+500 or 503 closes it (`Connection: close`).
 
 | status | code | when |
 | --- | --- | --- |

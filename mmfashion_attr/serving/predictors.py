@@ -208,12 +208,40 @@ class M2FashionPredictor:
                     attributes=list(self.inferencer.attributes))
 
 
+def loader_draft_size(predictor) -> Optional[int]:
+    """The ``draft_size`` of the predictor's ``LoadFashionImage`` (JPEGs
+    are decoded at a reduced scale: :func:`.decode_cost.decode_cost`)."""
+    pipeline = getattr(getattr(predictor, 'inferencer', None), 'pipeline',
+                       None)
+    transforms = getattr(pipeline, 'transforms', None) or [None]
+    return getattr(transforms[0], 'draft_size', None)
+
+
+def model_files(cfg: Config, config: Union[str, Config],
+                checkpoint: str) -> dict:
+    """What ``/v1/schema`` says the service runs: the config's path, the
+    checkpoint's path and sha256, the attribute schema file of the model's
+    head (where it has one) and its sha256."""
+    head = cfg.model.get('head') or {}
+    schema_file = head.get('schema_file') if hasattr(head, 'get') else None
+    return dict(
+        config=config if isinstance(config, str) else cfg.filename,
+        checkpoint=checkpoint,
+        schema_file=schema_file,
+        schema_file_sha256=file_sha256(schema_file)
+        if schema_file and osp.isfile(schema_file) else None)
+
+
 def build_predictor(config: Union[str, Config], checkpoint: str,
                     backend: str = 'pytorch', device: Optional[str] = None,
                     thresholds=None, topk: int = 5):
     """The predictor a config (file or object) calls for: M2Fashion models
     take known attributes; the attribute classifiers run on PyTorch or ONNX
-    Runtime; detection models are not served."""
+    Runtime; detection models are not served. A checkpoint that does not
+    fit the config (missing, unexpected or mis-shaped keys, another
+    attribute schema) raises :class:`CheckpointMismatchError` naming the
+    keys (strict loading: :func:`init_trained_model`). The predictor's
+    ``files`` (:func:`model_files`) are reported by ``/v1/schema``."""
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     name = osp.basename(config if isinstance(config, str) else
                         cfg.filename or 'config')
@@ -222,12 +250,15 @@ def build_predictor(config: Union[str, Config], checkpoint: str,
         if backend != 'pytorch':
             raise ValueError(f'{name}: M2Fashion models are served with '
                              "--backend pytorch only (no ONNX export)")
-        return M2FashionPredictor(M2FashionInferencer(
+        predictor = M2FashionPredictor(M2FashionInferencer(
             cfg, checkpoint, device=device or 'cpu'), name, checkpoint, topk)
-    if 'roi_head' in cfg.model:
+    elif 'roi_head' in cfg.model:
         raise ValueError(f'{name}: a detection model ({model_type}); the '
                          'service serves image-level attribute models '
                          '(use demo/det_demo.py)')
-    return AttributePredictor(AttributeInferencer(
-        cfg, checkpoint, device=device, thresholds=thresholds,
-        backend=backend), name, checkpoint)
+    else:
+        predictor = AttributePredictor(AttributeInferencer(
+            cfg, checkpoint, device=device, thresholds=thresholds,
+            backend=backend), name, checkpoint)
+    predictor.files = model_files(cfg, config, checkpoint)
+    return predictor

@@ -8,11 +8,13 @@ import json
 import re
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from PIL import Image, UnidentifiedImageError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+
+from .decode_cost import decode_cost
 
 # JSON bodies: deeper nesting recurses in json.loads (RecursionError at
 # ~1000), longer integers raise Python's int-digit limit (4300); a request
@@ -23,6 +25,11 @@ _JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
 _CURLY_AS_SQUARE = bytes.maketrans(b'{}', b'[]')
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b'[]{}')
 _NOT_BASE64 = re.compile(r'[^A-Za-z0-9+/=]')
+# memory of parsing a JSON body, per byte, beyond the body itself: its text
+# and the strings in it, each the body's size when ASCII, up to 4 times
+# that (Python's 4-byte strings) when not
+JSON_PARSE_FACTOR_ASCII = 2
+JSON_PARSE_FACTOR_OTHER = 8
 
 
 class RequestError(Exception):
@@ -30,10 +37,11 @@ class RequestError(Exception):
     (stable, for clients), a ``message`` and the ``image`` concerned."""
 
     def __init__(self, status: int, code: str, message: str,
-                 image: Optional[str] = None):
+                 image: Optional[str] = None,
+                 headers: Optional[Dict[str, str]] = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-        self.image = image
+        self.image, self.headers = image, headers
 
     def to_json(self) -> dict:
         error = dict(code=self.code, message=self.message)
@@ -44,17 +52,46 @@ class RequestError(Exception):
 
 @dataclass
 class ServeLimits:
-    """What one request may carry.
+    """What one request may carry, and what all requests may hold at once.
 
     Args:
         max_images (int): Images per request.
         max_image_bytes (int): Bytes of one image file (20 MB).
         max_image_pixels (int): Width x height of one image (50 megapixels),
             read from its header before decoding.
+        max_decode_bytes (int): Memory decoding one image may take (300 MB),
+            estimated from its header before decoding
+            (:func:`.decode_cost.decode_cost`: size, mode, JPEG scale).
+        decode_workers (int): Images decoded at once (2).
+        max_queued_images (int): Images admitted and not yet answered (64);
+            more: 503 ``overloaded``. At least ``max_images``.
+        request_memory_bytes (int): Memory the bodies of all requests and
+            the images parsed from them may hold at once (600 MB): each body
+            byte counts twice (:mod:`.resources`); more: 503 ``overloaded``
+            (413 for a request needing more than all of it).
+        body_timeout (float): Seconds from a request's start to the end of
+            its body (120); else 408 ``body_timeout``.
+        body_idle_timeout (float): Seconds a body may send nothing (15).
     """
     max_images: int = 16
     max_image_bytes: int = 20 * 1000 * 1000
     max_image_pixels: int = 50 * 1000 * 1000
+    max_decode_bytes: int = 300 * 1000 * 1000
+    decode_workers: int = 2
+    max_queued_images: int = 64
+    request_memory_bytes: int = 600 * 1000 * 1000
+    body_timeout: float = 120.0
+    body_idle_timeout: float = 15.0
+
+    def __post_init__(self):
+        if self.max_queued_images < self.max_images:
+            raise ValueError(
+                f'max_queued_images {self.max_queued_images} is below '
+                f'max_images {self.max_images}: a full request could never '
+                'be admitted (--max-queued-images, --max-images)')
+        if self.decode_workers < 1:
+            raise ValueError(f'decode_workers {self.decode_workers}: at '
+                             'least 1 (--decode-workers)')
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -77,9 +114,16 @@ def check_count(count: int, limits: ServeLimits) -> None:
                            f'{limits.max_images} (--max-images)')
 
 
-def check_image(upload: Upload, limits: ServeLimits) -> None:
-    """Empty, too large, not an image, too many pixels: a RequestError.
-    Only the header is read here; a truncated file fails when decoded."""
+def check_image(upload: Upload, limits: ServeLimits,
+                draft_size: Optional[int] = None) -> None:
+    """Empty, too large, not an image, too many pixels, too costly to
+    decode: a RequestError. Only the header is read here; a truncated file
+    fails when decoded.
+
+    Args:
+        draft_size (int, optional): The loader's (a JPEG is decoded at a
+            reduced scale: it costs less).
+    """
     name, size = upload.name, len(upload.content)
     if size == 0:
         raise RequestError(400, 'empty_image', f'{name}: 0 bytes', name)
@@ -92,6 +136,7 @@ def check_image(upload: Upload, limits: ServeLimits) -> None:
             warnings.simplefilter('ignore', Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(upload.content)) as img:
                 width, height = img.size
+                cost, counted = decode_cost(img, draft_size)
     except Image.DecompressionBombError as e:
         raise RequestError(413, 'too_many_pixels', f'{name}: {e}', name)
     except UnidentifiedImageError:
@@ -108,6 +153,11 @@ def check_image(upload: Upload, limits: ServeLimits) -> None:
                            f'{name}: {width}x{height} = {width * height} '
                            f'pixels; at most {limits.max_image_pixels} '
                            '(--max-megapixels)', name)
+    if cost > limits.max_decode_bytes:
+        raise RequestError(413, 'decode_too_large',
+                           f'{name}: {counted}; at most '
+                           f'{limits.max_decode_bytes} (--max-decode-mb)',
+                           name)
 
 
 def json_too_deep(text: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
@@ -138,7 +188,8 @@ def bounded_int(digits: str) -> int:
     return int(digits)
 
 
-def load_json(text: Union[bytes, str], what: str, code: str) -> Any:
+def load_json(text: Union[bytes, bytearray, str], what: str,
+              code: str) -> Any:
     """``json.loads`` with nesting and integer size bounded, every failure
     a 400 ``code`` naming ``what`` (the body, a form field)."""
     raw = text.encode('utf-8', 'surrogatepass') if isinstance(text, str) \
@@ -284,10 +335,20 @@ async def parse_request(request, limits: ServeLimits
             if len(body) > cap:
                 raise RequestError(413, 'request_too_large',
                                    f'more than {cap} bytes per request')
-        # off the event loop: a large body takes a while to parse
-        payload = await run_in_threadpool(load_json, bytes(body), 'body',
-                                          'bad_json')
-        return parse_json(payload, limits)
+        # parsing's text and strings (resources.BodyGuard holds the body's)
+        charge = request.scope.get('mmfashion_attr.charge')
+        extra = len(body) * (JSON_PARSE_FACTOR_ASCII if body.isascii()
+                             else JSON_PARSE_FACTOR_OTHER)
+        if charge is not None:
+            charge.take(extra, 'parsing the JSON body')
+        try:  # off the event loop: a large body takes a while to parse
+            payload = await run_in_threadpool(load_json, body, 'body',
+                                              'bad_json')
+            del body
+            return parse_json(payload, limits)
+        finally:
+            if charge is not None:
+                charge.give_back(extra)
     raise RequestError(415, 'unsupported_media_type',
                        f'content-type {ctype or "(none)"}: send '
                        'multipart/form-data files or application/json')

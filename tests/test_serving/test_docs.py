@@ -76,7 +76,8 @@ def test_openapi_describes_both_request_forms_and_every_error(predictor):
     detail = spec['components']['schemas']['ErrorDetail']['properties']
     assert {'code', 'message', 'image'} <= set(detail)
     responses = post['responses']
-    assert set(responses) == {'200', '400', '413', '415', '500', '503'}
+    assert set(responses) == {'200', '400', '408', '413', '415', '500',
+                              '503'}
     for status, answer in responses.items():
         if status == '200':
             continue
