@@ -5,7 +5,8 @@
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
         [--max-decode-mb 300 --decode-workers 2 --max-queued-images 64]
         [--request-memory-mb 600 --body-timeout 120 --body-idle-timeout 15]
-        [--thresholds F] [--topk 5] [--device cpu] [--drain-seconds 10]
+        [--thresholds F] [--garment-detector NPZ [--garment-score S]]
+        [--topk 5] [--device cpu] [--drain-seconds 10]
         [--no-docs] [--cfg-options K=V ...]
 
 Endpoints: POST /v1/attributes (multipart files, or JSON
@@ -49,6 +50,12 @@ def parse_args():
     parser.add_argument('--thresholds', default=None,
                         help='a float or a calibrate_thresholds.py file '
                         "(default: the config's test_evaluator)")
+    parser.add_argument('--garment-detector', default=None, metavar='NPZ',
+                        help='a garment_ood_report.py --save-detector file '
+                        'for this model: each image\'s answer then has '
+                        'garment (true / "review" / false) and garment_score')
+    parser.add_argument('--garment-score', default='combined',
+                        help="the detector's score to decide by")
     parser.add_argument('--topk', type=int, default=5,
                         help='M2Fashion: categories / attributes per image')
     parser.add_argument('--host', default='127.0.0.1')
@@ -110,7 +117,8 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     predictor = build_predictor(cfg, args.checkpoint, args.backend,
-                                args.device, args.thresholds, args.topk)
+                                args.device, args.thresholds, args.topk,
+                                args.garment_detector, args.garment_score)
     # the checkpoint fits the config (strict loading: build_predictor
     # raises naming the keys); the model answers a test image
     startup_check(predictor, args.config)

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.dataset import default_collate, pseudo_collate
 from mmpretrain.datasets.transforms import ResizeEdge
 
-from ..apis.attribute_inferencer import AttributeInferencer, format_scores
+from ..apis.attribute_inferencer import AttributeInferencer, result_fields
 from ..apis.m2fashion_inferencer import M2FashionInferencer
 from ..datasets.transforms.loading import ImageDecodeError, LoadFashionImage
 from ..evaluation.thresholds import threshold_for
@@ -130,14 +130,18 @@ class AttributePredictor:
         """One model call for ``items`` from :meth:`prepare`."""
         inf = self.inferencer
         with torch.no_grad():
-            samples = inf.model.test_step(default_collate(
+            samples = inf.forward(default_collate(
                 [packed for packed, _ in items]))
-        return [self.format(s.pred_score.cpu().numpy()) for s in samples]
+        return [self.format(s) for s in samples]
 
-    def format(self, score) -> dict:
+    def format(self, sample) -> dict:
+        """One predicted sample's answer; with a garment detector, also
+        ``garment`` (True, ``'review'`` or False) and ``garment_score``."""
         inf = self.inferencer
-        flat = format_scores(score, inf.tasks, inf.thresholds)
-        return dict(attributes={
+        flat = result_fields(sample, inf.tasks, inf.thresholds)
+        garment = {k: flat[k] for k in ('garment', 'garment_score')
+                   if k in flat}
+        return dict(**garment, attributes={
             t['name']: dict(
                 values=flat['attributes'][t['name']],
                 scores=flat['scores'][t['name']],
@@ -148,9 +152,13 @@ class AttributePredictor:
 
     def schema(self) -> dict:
         inf = self.inferencer
+        detector = inf.garment_detector
+        garment = None if detector is None else dict(
+            score=inf.garment_score,
+            **detector.thresholds[inf.garment_score])
         return dict(
             model=self.config_name, checkpoint_sha256=self.checkpoint_sha256,
-            kind='attributes', takes_known=False,
+            kind='attributes', takes_known=False, garment_detector=garment,
             tasks=[dict(name=t['name'], multi_label=bool(t['multi_label']),
                         values=list(t['classes']),
                         threshold=threshold_for(inf.thresholds, t['name'])
@@ -234,19 +242,27 @@ def model_files(cfg: Config, config: Union[str, Config],
 
 def build_predictor(config: Union[str, Config], checkpoint: str,
                     backend: str = 'pytorch', device: Optional[str] = None,
-                    thresholds=None, topk: int = 5):
+                    thresholds=None, topk: int = 5,
+                    garment_detector: Optional[str] = None,
+                    garment_score: str = 'combined'):
     """The predictor a config (file or object) calls for: M2Fashion models
     take known attributes; the attribute classifiers run on PyTorch or ONNX
     Runtime; detection models are not served. A checkpoint that does not
     fit the config (missing, unexpected or mis-shaped keys, another
     attribute schema) raises :class:`CheckpointMismatchError` naming the
-    keys (strict loading: :func:`init_trained_model`). The predictor's
+    keys (strict loading: :func:`init_trained_model`). A garment detector
+    (``garment_ood_report.py --save-detector``) adds ``garment`` and
+    ``garment_score`` to each image's answer (attribute classifiers on
+    PyTorch only). The predictor's
     ``files`` (:func:`model_files`) are reported by ``/v1/schema``."""
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     name = osp.basename(config if isinstance(config, str) else
                         cfg.filename or 'config')
     model_type = str(cfg.model.get('type', ''))
     if model_type.endswith('M2FashionClassifier'):
+        if garment_detector is not None:
+            raise ValueError(f'{name}: a garment detector needs a '
+                             'MultiTaskMaskedHead attribute classifier')
         if backend != 'pytorch':
             raise ValueError(f'{name}: M2Fashion models are served with '
                              "--backend pytorch only (no ONNX export)")
@@ -259,6 +275,7 @@ def build_predictor(config: Union[str, Config], checkpoint: str,
     else:
         predictor = AttributePredictor(AttributeInferencer(
             cfg, checkpoint, device=device, thresholds=thresholds,
-            backend=backend), name, checkpoint)
+            backend=backend, garment_detector=garment_detector,
+            garment_score=garment_score), name, checkpoint)
     predictor.files = model_files(cfg, config, checkpoint)
     return predictor

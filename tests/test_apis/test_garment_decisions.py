@@ -100,3 +100,33 @@ def test_a_detector_that_does_not_fit_is_refused(tiny):
         AttributeInferencer(tiny['config'], tiny['checkpoint'],
                             garment_detector=str(tmp / 'other.npz'))
     torch.manual_seed(0)
+
+
+def test_the_service_answers_the_same_garment_decisions(tiny):
+    pytest.importorskip('fastapi')
+    requests = pytest.importorskip('requests')
+    from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
+    from tests.helpers.http_server import serving
+    det = str(tiny['tmp'] / 'det.npz')
+    predictor = build_predictor(tiny['config'], tiny['checkpoint'],
+                                garment_detector=det)
+    app = create_app(predictor, ServeLimits(max_images=8), max_batch=8,
+                     max_wait_ms=200)
+    paths = tiny['images'][:5]
+    with serving(app) as url:
+        answer = requests.post(url + '/v1/attributes', files=[
+            ('images', (osp.basename(p), open(p, 'rb').read(), 'image/jpeg'))
+            for p in paths], timeout=60)
+        schema = requests.get(url + '/v1/schema', timeout=10).json()
+    assert answer.status_code == 200, answer.text
+    want = expected(tiny)[:5]
+    got = answer.json()['images']
+    assert [r['garment'] for r in got] == [w['garment'] for w in want]
+    np.testing.assert_allclose([r['garment_score'] for r in got],
+                               [w['garment_score'] for w in want], atol=1e-4)
+    assert schema['garment_detector']['score'] == 'combined'
+    assert schema['garment_detector']['threshold'] == \
+        tiny['detector'].thresholds['combined']['threshold']
+    with pytest.raises(UserValueError, match='pytorch backend'):
+        build_predictor(tiny['config'], str(tiny['tmp'] / 'x.onnx'),
+                        backend='onnxruntime', garment_detector=det)
