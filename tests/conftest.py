@@ -8,6 +8,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:  # tests.helpers importable from subprocesses too
     sys.path.insert(0, ROOT)
 
+from tests.helpers.mmengine_globals import purge, snapshot  # noqa: E402
+
 
 @pytest.fixture(scope='session')
 def synth_root(tmp_path_factory):
@@ -24,56 +26,21 @@ def schema_file(synth_root):
     return osp.join(synth_root, 'schema.json')
 
 
-def _manager_classes():
-    """Every mmengine ManagerMixin subclass loaded so far (DefaultScope,
-    MMLogger, MessageHub, Visualizer and its subclasses)."""
-    from mmengine.utils import ManagerMixin
-    todo, seen = [ManagerMixin], []
-    while todo:
-        cls = todo.pop()
-        seen.append(cls)
-        todo.extend(cls.__subclasses__())
-    return seen
-
-
-def _snapshot():
-    return {cls: dict(cls._instance_dict) for cls in _manager_classes()}
-
-
-def _purge(before):
-    """Drop the instances made since ``before`` and loggers whose log file
-    is closed (kept current, the next ``init_weights`` writes to it)."""
-    import logging
-
-    from mmengine.utils import manager
-    with manager._lock:
-        for cls in _manager_classes():
-            kept = before.get(cls, {})
-            for name, inst in list(cls._instance_dict.items()):
-                files = [h for h in getattr(inst, 'handlers', ())
-                         if isinstance(h, logging.FileHandler)]
-                if name in kept and all(h.stream for h in files):
-                    continue
-                for h in files:
-                    h.close()
-                cls._instance_dict.pop(name, None)
-
-
 @pytest.fixture(autouse=True)
 def isolate_mmengine_globals():
     """Drop the global instances a test created. A Runner registers its
     DefaultScope, MMLogger and Visualizer under a timestamp name; left in
     place, the next test builds in the Runner's scope and a Runner made in
     the same second reuses its logger, log file included."""
-    before = _snapshot()
+    before = snapshot()
     yield
-    _purge(before)
+    purge(before)
 
 
 @pytest.fixture(scope='module', autouse=True)
 def isolate_mmengine_globals_per_module():
     """The same for what a module's fixtures created (they are set up
     before a test's snapshot)."""
-    before = _snapshot()
+    before = snapshot()
     yield
-    _purge(before)
+    purge(before)

@@ -6,6 +6,7 @@ import os.path as osp
 import sys
 
 from mmfashion_attr.utils.cli import run_main
+from tests.helpers.mmengine_globals import purge, snapshot
 from tests.helpers.run_tool import ROOT
 
 
@@ -18,11 +19,60 @@ def tool_main(path: str):
     return module.main
 
 
-def run_in_process(path: str, args, monkeypatch) -> int:
-    """``python PATH ARGS`` in process; returns the exit status."""
+def run_in_process(path: str, args, monkeypatch,
+                   isolate: bool = False) -> int:
+    """``python PATH ARGS`` in process; returns the exit status.
+
+    Args:
+        path (str): The tool, relative to the repository root.
+        args (list): Its command line.
+        monkeypatch: pytest's, to set ``sys.argv``.
+        isolate (bool): Drop the mmengine global instances (logger,
+            visualizer, scope) the call made, as a process's exit would:
+            for a test that runs several Runners one after the other.
+    """
     monkeypatch.setattr(sys, 'argv', [path] + [str(a) for a in args])
+    before = snapshot() if isolate else None
     try:
         run_main(tool_main(path))
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 1
+    finally:
+        if isolate:
+            purge(before)
     return 0
+
+
+def experiment_runs_in_process(monkeypatch) -> None:
+    """Make the report tools' training and test runs
+    (``mmfashion_attr.utils.experiment_runs``: tools/train.py, tools/test.py)
+    run in this process, their output appended to the run's log as in a
+    subprocess; a failed run raises CalledProcessError with its status.
+    For tests of what a report does with its runs: the subprocess path
+    itself is tested by tests/test_tools/test_m2fashion_report.py (real
+    runs) and tests/test_utils/test_experiment_runs.py (a user error).
+
+    Args:
+        monkeypatch: pytest's; the change ends with the test.
+    """
+    import contextlib
+    import subprocess
+
+    from mmfashion_attr.utils import experiment_runs
+
+    def caller(log: str):
+        def call(args):
+            argv = sys.argv
+            try:
+                with open(log, 'a') as f, contextlib.redirect_stdout(f), \
+                        contextlib.redirect_stderr(f):
+                    status = run_in_process(args[0], args[1:], monkeypatch,
+                                            isolate=True)
+            finally:
+                sys.argv = argv
+            if status:
+                raise subprocess.CalledProcessError(status, args)
+
+        return call
+
+    monkeypatch.setattr(experiment_runs, '_caller', caller)

@@ -1,14 +1,19 @@
 """m2fashion_report.py end to end on a miniature SynthFashion export: one
 seed trained for one epoch, tested with nothing given, types 1 and 5 given
 and types 1 and 5 skipped; a finished run is read, not redone;
---from-results prints the same tables; "±" is the sample std (ddof=1)."""
+--from-results prints the same tables; "±" is the sample std (ddof=1).
+The tool runs in this process, its training and test runs as the
+subprocesses it starts (the report tools' subprocess path)."""
+import contextlib
 import importlib.util
+import io
 import os
 
 import pytest
 
 from mmfashion_attr.utils import run_records
-from tests.helpers.run_tool import ROOT, run
+from tests.helpers.in_process_tool import run_in_process
+from tests.helpers.run_tool import ROOT
 
 TOOL = 'tools/analysis_tools/m2fashion_report.py'
 CONFIG = 'configs/m2fashion/m2fashion_r18_synthfashion_correlated.py'
@@ -24,6 +29,14 @@ def from_results(path, capsys, out=None):
     tool.main(['--from-results', str(path)] +
               (['--out', str(out)] if out else []))
     return capsys.readouterr().out
+
+
+def run(args) -> str:
+    """``python ARGS`` in this process; its stdout."""
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out):
+        assert run_in_process(args[0], args[1:], mp, isolate=True) == 0
+    return out.getvalue()
 
 
 @pytest.fixture(scope='module')
@@ -43,13 +56,13 @@ def report(tmp_path_factory):
     args = [TOOL, CONFIG, '--work-dir', str(tmp / 'work'), '--seeds', '0',
             '--given', '1', '5', '--results', str(results), '--out',
             str(out), '--cfg-options', *options]
-    proc = run(args)
-    return dict(args=args, tmp=tmp, results=results, out=out, proc=proc)
+    stdout = run(args)
+    return dict(args=args, tmp=tmp, results=results, out=out, stdout=stdout)
 
 
 def test_end_to_end_three_conditions(report):
     table = report['out'].read_text()
-    assert report['proc'].stdout == table
+    assert report['stdout'] == table
     records = run_records.load(str(report['results']))
     assert sorted(r['split'] for r in records) == [
         'test', 'test_given_1_5', 'test_skip_1_5']
@@ -79,9 +92,9 @@ def test_finished_runs_are_read(report):
         'm2fashion_r18_synthfashion_correlated' / 'seed0'
     log = work / 'report_run.log'
     before = log.stat().st_mtime_ns, sorted(os.listdir(work))
-    proc = run(report['args'])
+    stdout = run(report['args'])
     assert (log.stat().st_mtime_ns, sorted(os.listdir(work))) == before
-    assert proc.stdout == report['out'].read_text()
+    assert stdout == report['out'].read_text()
 
 
 def test_from_results_reproduces_the_tables(report, tmp_path, capsys):
