@@ -78,3 +78,11 @@ def test_a_link_sources_its_own_item_only(tmp_path, monkeypatch):
             '| | 2.5 |\n| b | 2.5 |\n')
     assert scan(tmp_path, monkeypatch, text, raw) == [('1.25', 2),
                                                       ('2.5', 8)]
+
+
+def test_percent_token_scales_unitless_numbers(tmp_path, monkeypatch):
+    raw = {'r.jsonl': '{"ap": 0.5898}\n'}
+    assert scan(tmp_path, monkeypatch, 'AP 58.98.\n<!-- from: r.jsonl -->\n',
+                raw) == [('58.98', 1)]
+    assert scan(tmp_path, monkeypatch,
+                'AP 58.98.\n<!-- from: r.jsonl % -->\n', raw) == []

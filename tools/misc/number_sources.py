@@ -15,7 +15,8 @@ hours), in a source named in its paragraph (lines between blank lines):
 - ``<!-- from: PATH [PATH ...] -->``: committed files (repository-relative;
   ``../shared/...`` for the papers), e.g. a results file, a benchmark's raw
   output or the config that sets the value; ``results`` names this file's
-  own results blocks;
+  own results blocks; ``%`` says the paragraph's unit-less numbers are
+  percentages of the sources' fractions (a table's ``%`` columns);
 - a Markdown link to a file in the repository (``[raw](../x.txt)``), for
   the numbers of its own list item or table row;
 - ``<!-- constants: 0.5 224 -->``: the numbers listed are settings or
@@ -98,6 +99,8 @@ def source_values(sources: Iterable[str], own_results: str, where: Path,
         if name == 'results':
             texts.append(own_results)
             continue
+        if name == '%':
+            continue
         path = (ROOT / name).resolve()
         if not path.is_file():
             raise FileNotFoundError(f'from: {name}: no such file')
@@ -113,7 +116,7 @@ def source_values(sources: Iterable[str], own_results: str, where: Path,
 
 
 def sourced(number: str, unit: str, tokens: Set[str],
-            values: List[float]) -> bool:
+            values: List[float], percent: bool = False) -> bool:
     """``number`` as written equals a source value at its precision (with
     a unit: also the value scaled to it)."""
     if number in tokens:
@@ -121,6 +124,8 @@ def sourced(number: str, unit: str, tokens: Set[str],
     digits = len(number.split('.')[1]) if '.' in number else 0
     target, half = float(number), 0.5 * 10 ** -digits + 1e-12
     scales = SCALES.get(unit.rstrip('s') if len(unit) > 2 else unit, (1, ))
+    if percent and not unit:
+        scales = SCALES['%']
     return any(abs(v * s - target) <= half for v in values for s in scales)
 
 
@@ -152,8 +157,8 @@ def unsourced(name: str) -> List[Tuple[int, str, str]]:
                                                links)
                 for offset, number, unit in candidates(
                         scrubbed[start + a:start + b]):
-                    if number in constants or sourced(number, unit, tokens,
-                                                      values):
+                    if number in constants or sourced(
+                            number, unit, tokens, values, '%' in names):
                         continue
                     line = text.count('\n', 0, start + a + offset) + 1
                     context = text.splitlines()[line - 1].strip()[:100]
