@@ -292,6 +292,8 @@ def load_groups(root: str, configs: List[str],
                 raise ValueError(
                     f'{rel}: a record of {config}, which is not a config '
                     'under configs/ (renamed? move its records too)')
+            if rec.get('withdrawn'):  # kept for what is still true of it
+                continue
             if metrics_reader(rec) is None:
                 if skipped is not None and (rel, config) not in skipped:
                     skipped.append((rel, config))
