@@ -5,6 +5,7 @@
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
         [--max-decode-mb 300 --decode-workers 2 --max-queued-images 64]
         [--request-memory-mb 600 --body-timeout 120 --body-idle-timeout 15]
+        [--header-timeout 10 --max-connections 1000]
         [--thresholds F] [--garment-detector NPZ [--garment-score S]]
         [--topk 5] [--device cpu] [--drain-seconds 10]
         [--no-docs] [--cfg-options K=V ...]
@@ -19,7 +20,12 @@ Connection: close, exit 0 within --drain-seconds + 2 s). Memory is
 bounded: requests can make the service hold at most --request-memory-mb
 + --decode-workers x --max-decode-mb + --max-queued-images x one decoded
 image + 64 MiB above its idle state (GET /v1/schema: memory_cap_bytes);
-beyond, 503 overloaded with Retry-After. At startup the checkpoint must
+beyond, 503 overloaded with Retry-After. A connection must send its
+request headers whole within --header-timeout of opening (on a kept-alive
+one: of the request's first byte; idle between requests, uvicorn's 5 s
+keep-alive timeout applies), else it is closed (408 header_timeout if part
+of a request came); at most --max-connections are open (one more: 503
+overloaded; the open-files limit is raised to fit). At startup the checkpoint must
 fit the config (exit 2 naming the keys that do not) and the model must
 answer a test image. One process is
 one replica; run several behind a load balancer to use more cores. Needs
@@ -35,7 +41,7 @@ from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
-from mmfashion_attr.serving.server import run_service
+from mmfashion_attr.serving.server import allow_open_files, run_service
 from mmfashion_attr.serving.startup import startup_check
 from mmfashion_attr.utils.cli import run_main
 
@@ -85,6 +91,13 @@ def parse_args():
                         help='seconds for a request body to arrive whole')
     parser.add_argument('--body-idle-timeout', type=float, default=15.0,
                         help='seconds a request body may send nothing')
+    parser.add_argument('--header-timeout', type=float, default=10.0,
+                        help='seconds from a connection (kept-alive: from '
+                        "the request's first byte) to its request headers "
+                        'received whole; else closed (slow clients)')
+    parser.add_argument('--max-connections', type=int, default=1000,
+                        help='connections open at once; one more: 503 '
+                        'overloaded')
     parser.add_argument('--drain-seconds', type=float, default=10.0,
                         help='on SIGTERM / SIGINT: how long requests in '
                         'flight may still be answered before exiting')
@@ -110,7 +123,10 @@ def main():
             max_queued_images=args.max_queued_images,
             request_memory_bytes=int(args.request_memory_mb * 1e6),
             body_timeout=args.body_timeout,
-            body_idle_timeout=args.body_idle_timeout)
+            body_idle_timeout=args.body_idle_timeout,
+            header_timeout=args.header_timeout,
+            max_connections=args.max_connections)
+        allow_open_files(limits.max_connections)
     except ValueError as e:
         sys.exit(str(e))
     cfg = Config.fromfile(args.config)

@@ -96,7 +96,8 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
             16 images of at most 20 MB, 50 megapixels and 300 MB to
             decode each) and the bounds of all requests together (2
             decodes at once, 64 images admitted, 600 MB of request data,
-            body timeouts): :mod:`.resources`.
+            body timeouts): :mod:`.resources`; the header timeout and
+            the connection cap (:mod:`.http_protocol`).
         max_batch (int): Most images per model call (1: no batching).
         max_wait_ms (float): How long a batch waits for more images.
         docs (bool): Serve ``/docs`` and ``/redoc`` (with their assets:
@@ -137,8 +138,9 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
         app.state.batcher = MicroBatcher(predictor.predict, max_batch,
                                          max_wait_ms,
                                          on_call=metrics.model_call)
-        # the server's state: ServiceH11Protocol counts bad_http_request
-        yield dict(service_metrics=metrics)
+        # the server's state: ServiceH11Protocol counts bad_http_request,
+        # takes the header timeout and the connection cap
+        yield dict(service_metrics=metrics, service_limits=limits)
         # what is queued is finished, within the drain time if draining
         app.state.batcher.close(timeout=min(10.0, max(drain.remaining(),
                                                       1.0)))

@@ -33,7 +33,11 @@ ERROR_CODES: Dict[int, Dict[str, str]] = {
           '`Allow` header lists the one it does)'},
     408: {'body_timeout': 'the body not received within `--body-timeout`'
           ' of the request, or silent for `--body-idle-timeout`; '
-          '`Connection: close`'},
+          '`Connection: close`',
+          'header_timeout': 'part of a request came but not its headers '
+          'whole within `--header-timeout` (of the connection, or of the '
+          "request's first byte on a kept-alive one); the connection is "
+          'closed (silently when nothing came)'},
     413: {
         'too_many_images': 'more than `--max-images` in one request',
         'image_too_large': 'a file over `--max-image-mb`',
@@ -58,8 +62,9 @@ ERROR_CODES: Dict[int, Dict[str, str]] = {
     503: {
         'overloaded': 'the service holds as many images '
         '(`--max-queued-images`) or as much request data '
-        '(`--request-memory-mb`) as it may; `Retry-After: 1`, '
-        '`Connection: close`: send it again shortly',
+        '(`--request-memory-mb`) as it may, or `--max-connections` '
+        'connections (answered as the connection opens); '
+        '`Retry-After: 1`, `Connection: close`: send it again shortly',
         'shutting_down': 'not answered within the drain time of a shutdown;'
         ' `Connection: close`, send it again',
         'draining': '`GET /readyz` while shutting down',

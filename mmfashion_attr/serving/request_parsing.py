@@ -72,6 +72,13 @@ class ServeLimits:
         body_timeout (float): Seconds from a request's start to the end of
             its body (120); else 408 ``body_timeout``.
         body_idle_timeout (float): Seconds a body may send nothing (15).
+        header_timeout (float): Seconds from a connection (or on a
+            kept-alive one from the first byte of the next request) to its
+            request headers received whole (10); else it is closed (408
+            ``header_timeout`` if part of a request came):
+            :mod:`.http_protocol`.
+        max_connections (int): Connections open at once (1000); one more:
+            503 ``overloaded``, closed.
     """
     max_images: int = 16
     max_image_bytes: int = 20 * 1000 * 1000
@@ -82,6 +89,8 @@ class ServeLimits:
     request_memory_bytes: int = 600 * 1000 * 1000
     body_timeout: float = 120.0
     body_idle_timeout: float = 15.0
+    header_timeout: float = 10.0
+    max_connections: int = 1000
 
     def __post_init__(self):
         if self.max_queued_images < self.max_images:
@@ -89,6 +98,12 @@ class ServeLimits:
                 f'max_queued_images {self.max_queued_images} is below '
                 f'max_images {self.max_images}: a full request could never '
                 'be admitted (--max-queued-images, --max-images)')
+        if not self.header_timeout > 0:
+            raise ValueError(f'header_timeout {self.header_timeout}: above '
+                             '0 seconds (--header-timeout)')
+        if self.max_connections < 1:
+            raise ValueError(f'max_connections {self.max_connections}: at '
+                             'least 1 (--max-connections)')
         if self.decode_workers < 1:
             raise ValueError(f'decode_workers {self.decode_workers}: at '
                              'least 1 (--decode-workers)')

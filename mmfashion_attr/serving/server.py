@@ -206,6 +206,33 @@ class ServiceServer(uvicorn.Server):
             await self.lifespan.shutdown()
 
 
+# descriptors beside the connections: listening sockets, model and log
+# files, the event loop's, the decode threads'
+SPARE_FILES = 128
+
+
+def allow_open_files(max_connections: int) -> int:
+    """Raise the process's soft limit of open files (``ulimit -n``) to
+    ``max_connections`` + :data:`SPARE_FILES` where it is lower, so that
+    the connection cap is reached before ``accept`` fails (asyncio then
+    stops accepting for a second, the listening socket's backlog fills);
+    the limit in force. Raises ValueError naming ``--max-connections``
+    when the hard limit is lower."""
+    import resource
+    need = max_connections + SPARE_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            raise ValueError(
+                f'--max-connections {max_connections} needs {need} open '
+                f'files; the hard limit (ulimit -Hn) is {hard}: lower '
+                '--max-connections or raise the limit (systemd: '
+                'LimitNOFILE=)')
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+        soft = need
+    return soft
+
+
 def run_service(app, host: str = '127.0.0.1', port: int = 8000,
                 drain_seconds: float = 10.0, log_level: str = 'info',
                 **config) -> None:

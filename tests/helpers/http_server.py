@@ -14,16 +14,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app, timeout: float = 30.0, http='auto'):
+def serving(app, timeout: float = 30.0, http='auto', **config):
     """``with serving(app) as url:`` the app's base URL while it runs;
     ``http``: uvicorn's protocol (``ServiceH11Protocol``: as
-    ``tools/serve.py``)."""
+    ``tools/serve.py``); ``config``: more ``uvicorn.Config`` arguments."""
     import uvicorn
     sock = socket.socket()
     sock.bind(('127.0.0.1', 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level='warning',
-                                           http=http))
+    config.setdefault('log_level', 'warning')
+    server = uvicorn.Server(uvicorn.Config(app, http=http, **config))
     thread = threading.Thread(target=server.run, kwargs=dict(sockets=[sock]),
                               daemon=True)
     thread.start()
