@@ -32,6 +32,8 @@ import sys
 from pathlib import Path
 from typing import Iterable, List, Optional, Set, Tuple
 
+from mmfashion_attr.utils.cli import run_main
+
 ROOT = Path(__file__).resolve().parents[2]
 
 UNITS = (r'%|x\b(?!\s?\d)|×(?!\s?\d)|img/s|images/s|ms\b|s\b|sec\b|'
@@ -181,7 +183,7 @@ def items(block: str) -> List[Tuple[int, int]]:
     return list(zip(starts, starts[1:] + [len(block)]))
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('files', nargs='*', help='default: all docs')
     parser.add_argument('--count', action='store_true',
@@ -199,8 +201,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f'{name}:{line}: {number} (no source): {context}')
     print(f'{total} measurement-like numbers without a source',
           file=sys.stderr)
-    return 1 if total else 0
+    if total:
+        sys.exit(1)
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_main(main)
