@@ -16,9 +16,12 @@ code, and tests/test_readme_results.py regenerates the table.
 Why our own: a README table that quotes other generated tables.
 """
 import argparse
+import contextlib
+import io
+import os
 import re
+import runpy
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -35,17 +38,27 @@ COLUMNS = ('system (paper)', 'configs', 'demo', 'headline result',
 
 
 def tool_output(command: str, cache: Dict[str, str]) -> str:
-    """Standard output of a report tool's ``--from-results`` command."""
+    """Standard output of a report tool's ``--from-results`` command, run
+    in this process from the repository root (one import of the stack for
+    every tool, not one per command)."""
     if command not in cache:
         args = shlex.split(command)
         if args[0] != 'python' or '--from-results' not in args:
             raise UserInputError(f'{command}: a figure must come from a '
                                  "report tool's --from-results command")
-        proc = subprocess.run([sys.executable, *args[1:]], cwd=ROOT,
-                              capture_output=True, text=True)
-        if proc.returncode:
-            raise UserInputError(f'{command}: failed:\n{proc.stderr}')
-        cache[command] = proc.stdout
+        out, argv, cwd = io.StringIO(), sys.argv, os.getcwd()
+        sys.argv = args[1:]
+        try:
+            os.chdir(ROOT)
+            with contextlib.redirect_stdout(out):
+                runpy.run_path(args[1], run_name='__main__')
+        except SystemExit as e:
+            if e.code not in (0, None):
+                raise UserInputError(f'{command}: failed ({e.code})')
+        finally:
+            sys.argv = argv
+            os.chdir(cwd)
+        cache[command] = out.getvalue()
     return cache[command]
 
 
