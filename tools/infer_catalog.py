@@ -46,7 +46,7 @@ from mmfashion_attr.apis.catalog_inference import (catalogue_images,
                                                    infer_catalog,
                                                    merge_outputs, next_run_id)
 from mmfashion_attr.utils import prepare_distributed
-from mmfashion_attr.utils.cli import run_main
+from mmfashion_attr.utils.cli import add_garment_arguments, run_main
 
 
 def parse_args():
@@ -64,12 +64,7 @@ def parse_args():
                         help='a float or a calibrate_thresholds.py file '
                         '(with --target-precision: values marked auto / '
                         'review)')
-    parser.add_argument('--garment-detector', default=None, metavar='NPZ',
-                        help='a garment_ood_report.py --save-detector file '
-                        'for this model: each row then says garment true / '
-                        'review / false (pytorch backend)')
-    parser.add_argument('--garment-score', default='combined',
-                        help="the detector's score to decide by")
+    add_garment_arguments(parser)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-batches', type=int, default=None)

@@ -43,7 +43,7 @@ import mmfashion_attr  # noqa: F401
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
 from mmfashion_attr.serving.server import allow_open_files, run_service
 from mmfashion_attr.serving.startup import startup_check
-from mmfashion_attr.utils.cli import run_main
+from mmfashion_attr.utils.cli import add_garment_arguments, run_main
 
 
 def parse_args():
@@ -56,12 +56,7 @@ def parse_args():
     parser.add_argument('--thresholds', default=None,
                         help='a float or a calibrate_thresholds.py file '
                         "(default: the config's test_evaluator)")
-    parser.add_argument('--garment-detector', default=None, metavar='NPZ',
-                        help='a garment_ood_report.py --save-detector file '
-                        'for this model: each image\'s answer then has '
-                        'garment (true / "review" / false) and garment_score')
-    parser.add_argument('--garment-score', default='combined',
-                        help="the detector's score to decide by")
+    add_garment_arguments(parser)
     parser.add_argument('--topk', type=int, default=5,
                         help='M2Fashion: categories / attributes per image')
     parser.add_argument('--host', default='127.0.0.1')

@@ -102,3 +102,16 @@ def run_main(main: Callable[[], object],
             traceback.print_exc()
         _report(user_message(e), hint=not debug)
         sys.exit(USER_ERROR_STATUS)
+
+
+def add_garment_arguments(parser) -> None:
+    """``--garment-detector`` and ``--garment-score``, as infer_catalog.py
+    and serve.py take them (``AttributeInferencer``'s ``garment_detector``
+    and ``garment_score``)."""
+    parser.add_argument('--garment-detector', default=None, metavar='NPZ',
+                        help='a garment_ood_report.py --save-detector file '
+                        'for this model: each image then gets garment '
+                        '(true / "review" / false) and garment_score')
+    parser.add_argument('--garment-score', default='combined',
+                        help="the detector's score to decide by")
+
