@@ -16,8 +16,8 @@ from torch.utils.data import DataLoader
 from ..analysis.garment_ood import (SCORES, GarmentDetector, category_task,
                                     head_outputs)
 from ..datasets.schema import task_slices
-from ..errors import UserValueError
 from ..datasets.transforms.loading import ImageDecodeError
+from ..errors import UserValueError
 from ..evaluation.auto_accept import (auto_thresholds, check_auto_accept,
                                        mark)
 from ..evaluation.thresholds import (binarize, evaluator_thresholds,

@@ -87,12 +87,12 @@ def train_and_test(config: str, work_dir: str,
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
     return evaluate_checkpoint(config, ckpt, work_dir, test_options,
-                           train_seconds=train_seconds, call=call)
+                               train_seconds=train_seconds, call=call)
 
 
 def evaluate_checkpoint(config: str, ckpt: str, work_dir: str,
-                    test_options: Sequence[str] = (), call=None,
-                    **info) -> dict:
+                        test_options: Sequence[str] = (), call=None,
+                        **info) -> dict:
     """Test ``ckpt`` with ``config`` into ``work_dir`` (tools/test.py) and
     keep the metrics there as a finished run, with ``info`` (e.g. the
     training wall time, or the run whose weights were tested)."""
@@ -138,4 +138,3 @@ def training_differences(config: str, other: str,
         key for key in set(a) | set(b)
         if a.get(key, KeyError) != b.get(key, KeyError) and not any(
             key == t or key.startswith(t + '.') for t in TEST_TIME_KEYS))
-

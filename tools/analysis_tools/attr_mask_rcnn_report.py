@@ -28,9 +28,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from mmfashion_attr.errors import UserInputError
 from mmfashion_attr.utils import run_records
 from mmfashion_attr.utils.cli import run_main
-from mmfashion_attr.errors import UserInputError
 from mmfashion_attr.utils.experiment_runs import (evaluate_checkpoint,
                                                  finished_run,
                                                  train_and_test,
@@ -101,6 +101,19 @@ def run_name(config: str) -> str:
     return osp.splitext(osp.basename(config))[0]
 
 
+def run_dir(args, config: str, seed: int) -> str:
+    return osp.join(args.work_dir, run_name(config), f'seed{seed}')
+
+
+def trained_run(config: str, seed: int, args) -> dict:
+    """``config``'s finished run of ``seed``, trained and tested first if
+    there is none."""
+    work = run_dir(args, config, seed)
+    options = args.cfg_options or []
+    return finished_run(work) or train_and_test(
+        config, work, [f'randomness.seed={seed}', *options], options)
+
+
 def paired_run(config: str, source: str, seed: int, args) -> dict:
     """``config`` tested on ``source``'s checkpoint of ``seed`` (trained
     first if it is not yet), with the source run's training time."""
@@ -109,16 +122,11 @@ def paired_run(config: str, source: str, seed: int, args) -> dict:
         raise UserInputError(
             f'--weights-from {run_name(config)}={run_name(source)}: the '
             f'configs train different models ({", ".join(differences)})')
-    source_work = osp.join(args.work_dir, run_name(source), f'seed{seed}')
-    trained = finished_run(source_work) or train_and_test(
-        source, source_work, [f'randomness.seed={seed}',
-                              *(args.cfg_options or [])],
-        args.cfg_options or [])
+    trained = trained_run(source, seed, args)
     return evaluate_checkpoint(
-        config, trained['checkpoint'],
-        osp.join(args.work_dir, run_name(config), f'seed{seed}'),
+        config, trained['checkpoint'], run_dir(args, config, seed),
         args.cfg_options or [], train_seconds=trained.get('train_seconds'),
-        weights_from=source_work)
+        weights_from=run_dir(args, source, seed))
 
 
 def collect(args) -> List[dict]:
@@ -126,15 +134,11 @@ def collect(args) -> List[dict]:
     for config in args.configs:
         source = args.weights_from.get(run_name(config))
         for seed in args.seeds:
-            work = osp.join(args.work_dir, run_name(config), f'seed{seed}')
+            work = run_dir(args, config, seed)
             run = finished_run(work)
-            if run is None and source:
-                run = paired_run(config, source, seed, args)
-            elif run is None:
-                options = args.cfg_options or []
-                run = train_and_test(config, work,
-                                     [f'randomness.seed={seed}', *options],
-                                     options)
+            if run is None:
+                run = (paired_run(config, source, seed, args) if source
+                       else trained_run(config, seed, args))
             extra = ({'weights_from': run_name(source)} if source else {})
             rec = run_records.record(
                 config, run['metrics'], seed=seed,

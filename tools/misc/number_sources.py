@@ -26,6 +26,7 @@ Prints ``FILE:LINE: NUMBER (no source): context`` per number; exits 1 when
 there is any. Why our own: no Markdown linter traces numbers to data.
 """
 import argparse
+import functools
 import re
 import subprocess
 import sys
@@ -93,27 +94,35 @@ def candidates(paragraph: str) -> List[Tuple[int, str, str]]:
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def _file_tokens(path: str, mtime_ns: int) -> frozenset:
+    """The number tokens of a file (read once per version of it)."""
+    with open(path, encoding='utf-8', errors='replace') as f:
+        return frozenset(VALUE.findall(f.read()))
+
+
+def file_tokens(path: Path) -> frozenset:
+    return _file_tokens(str(path), path.stat().st_mtime_ns)
+
+
 def source_values(sources: Iterable[str], own_results: str, where: Path,
                   links: Iterable[str]) -> Tuple[Set[str], List[float]]:
     """The number tokens and values of a paragraph's sources."""
-    texts = []
+    tokens = set()
     for name in sources:
         if name == 'results':
-            texts.append(own_results)
+            tokens.update(VALUE.findall(own_results))
             continue
         if name == '%':
             continue
         path = (ROOT / name).resolve()
         if not path.is_file():
             raise FileNotFoundError(f'from: {name}: no such file')
-        texts.append(path.read_text(encoding='utf-8', errors='replace'))
+        tokens |= file_tokens(path)
     for target in links:
         path = (where.parent / target).resolve()
         if path.is_file() and path.suffix not in ('.png', '.jpg', '.svg'):
-            texts.append(path.read_text(encoding='utf-8', errors='replace'))
-    tokens = set()
-    for text in texts:
-        tokens.update(VALUE.findall(text))
+            tokens |= file_tokens(path)
     return tokens, [float(t) for t in tokens]
 
 
@@ -143,7 +152,7 @@ def unsourced(name: str) -> List[Tuple[int, str, str]]:
     scrubbed = _blank(scrubbed, r'<!--.*?-->', re.S)
     scrubbed = _blank(scrubbed, r'\]\([^)]*\)')
     scrubbed = _blank(scrubbed, r'https?://\S+')
-    problems = []
+    lines, problems = text.splitlines(), []
     start = 0
     for block in re.split(r'(\n\s*\n)', text):
         end = start + len(block)
@@ -163,7 +172,7 @@ def unsourced(name: str) -> List[Tuple[int, str, str]]:
                             number, unit, tokens, values, '%' in names):
                         continue
                     line = text.count('\n', 0, start + a + offset) + 1
-                    context = text.splitlines()[line - 1].strip()[:100]
+                    context = lines[line - 1].strip()[:100]
                     problems.append((line, number, context))
         start = end
     return problems
