@@ -12,10 +12,19 @@ trained on all the noisy training data scoring its own training images.
         [--results benchmarks/results/label_audit.jsonl]
     python benchmarks/label_audit.py --from-results FILE [--out FILE.md]
         [--overall-only]
+    python benchmarks/label_audit.py --from-results FILE FILE ...
 
 Per attribute and overall: precision@N (N = injected errors; with N
-examined, precision and recall are the same number) and cleanlab's flagged
-set's precision and recall. Resumable: trained folds and scores in
+examined, precision and recall are the same number), cleanlab's flagged
+set's precision and recall, and the fold model's out-of-fold accuracy
+against the majority baseline's (fold_model_quality.py). Methods: the
+audit on out-of-fold scores as tools/audit_catalog.py runs it (scores
+calibrated per attribute, untrusted fold models ranked last), the same
+scores ranked by plain cleanlab (no calibration, every attribute in one
+ranking: the audit before 2026-12-04), the in-sample model and random.
+Several results files: their overall figures side by side, one row each.
+
+Resumable: trained folds and scores in
 --work-dir are reused. The machine's load average (os.getloadavg) is
 recorded at the start and end: other work on the cores slows training, not
 the figures. On a loaded machine run it with OMP_NUM_THREADS=1 (a 2-core
@@ -28,6 +37,7 @@ import os
 import os.path as osp
 import sys
 import time
+from collections import Counter
 from typing import Dict, List
 
 import numpy as np
@@ -39,7 +49,7 @@ if ROOT not in sys.path:
 from mmfashion_attr.utils import run_records  # noqa: E402
 
 CONFIG = 'configs/label_audit/synthfashion_noisy_atto.py'
-METHODS = ('oof', 'in_sample', 'random')
+METHODS = ('oof', 'oof_plain', 'in_sample', 'random')
 
 
 def parse_args():
@@ -49,6 +59,8 @@ def parse_args():
     parser.add_argument('--num-train', type=int, default=1200)
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--size', type=int, default=64)
+    parser.add_argument('--detail-scale', default='synth',
+                        choices=['synth', 'photo'])
     parser.add_argument('--noise', type=float, default=0.05)
     parser.add_argument('--noise-seed', type=int, default=0)
     parser.add_argument('--random-draws', type=int, default=20)
@@ -56,8 +68,9 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', default=[])
     parser.add_argument('--results', default=None,
                         help='add the run to this JSON Lines file')
-    parser.add_argument('--from-results', default=None,
-                        help='print the table of a results file, no run')
+    parser.add_argument('--from-results', nargs='+', default=None,
+                        help='print the table of a results file, no run; '
+                        'several files: their overall figures side by side')
     parser.add_argument('--out', default=None, help='also write it here')
     parser.add_argument('--overall-only', action='store_true',
                         help='the table without the per-attribute rows')
@@ -147,40 +160,54 @@ def run(args) -> dict:
     from mmfashion_attr.analysis.out_of_fold import cross_val_scores
     from mmfashion_attr.datasets.synthfashion import generate, is_current
     from mmfashion_attr.datasets.synthfashion.label_noise import (
-        TRUTH, apply_label_noise, noise_is_current, read_noise_truth)
+        TRUTH, apply_label_noise, noise_is_current, read_noise_truth,
+        restore_clean_labels)
     from mmfashion_attr.utils.experiment_runs import load_config
     start, load_start = time.time(), os.getloadavg()
     cfg = load_config(args.config, args.cfg_options)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     spec = cfg.train_dataloader.dataset
     data = spec.data_root
-    if not (is_current(data, args.num_train, args.num_val, args.size) and
-            noise_is_current(data, args.noise, args.noise_seed)):
-        generate(data, args.num_train, args.num_val, args.size, workers=2)
+    if not is_current(data, args.num_train, args.num_val, args.size,
+                      detail_scale=args.detail_scale):
+        generate(data, args.num_train, args.num_val, args.size, workers=2,
+                 detail_scale=args.detail_scale)
+        apply_label_noise(data, args.noise, args.noise_seed)
+    elif not noise_is_current(data, args.noise, args.noise_seed):
+        restore_clean_labels(data)  # same images, another flip
         apply_label_noise(data, args.noise, args.noise_seed)
     truth = {(f['image'], f['attribute'])
              for f in read_noise_truth(osp.join(data, TRUTH))}
     name = osp.splitext(osp.basename(args.config))[0]
-    work = osp.join(args.work_dir,
-                    f'{name}_noise{args.noise}_seed{args.noise_seed}')
+    work = osp.join(args.work_dir, f'{name}_{args.num_train}_noise'
+                    f'{args.noise}_seed{args.noise_seed}')
     oof = cross_val_scores(cfg, osp.join(work, 'oof'), args.folds)
     naive, naive_seconds = in_sample_scores(cfg, osp.join(work, 'in_sample'))
     ann = osp.join(data, spec.ann_file)
     schema = osp.join(data, spec.schema_file)
     img_prefix = osp.join(data, spec.data_prefix)
-    rows = {m: audit_catalogue(ann, schema, scores, img_prefix)[0]
-            for m, scores in (('oof', oof['oof_scores']),
-                              ('in_sample', naive))}
-    metrics = {m: method_metrics(r, truth) for m, r in rows.items()}
-    metrics['random'] = random_metrics(rows['oof'], truth,
+    audits = {m: audit_catalogue(ann, schema, scores, img_prefix, **kw)
+              for m, scores, kw in (
+                  ('oof', oof['oof_scores'], {}),
+                  # cleanlab's ranking as it was: no calibration, no trust
+                  ('oof_plain', oof['oof_scores'],
+                   dict(calibrate=False, min_skill=-np.inf)),
+                  ('in_sample', naive, {}))}
+    metrics = {m: method_metrics(r, truth) for m, (r, _) in audits.items()}
+    metrics['random'] = random_metrics(audits['oof'][0], truth,
                                        args.random_draws)
+    fold_models = {n: dict(s['fold_model'], warning=s['warning'])
+                   for n, s in audits['oof'][1].items()
+                   if n != 'overall' and s['fold_model']}
     fold_seconds = [f['train_seconds'] for f in oof['folds']]
     return run_records.record(
         args.config, metrics, seed=args.noise_seed, split='train',
         train_seconds=sum(fold_seconds) + naive_seconds,
         cfg_options=args.cfg_options,
+        fold_models=fold_models,
         benchmark=dict(folds=args.folds, num_train=args.num_train,
-                       size=args.size, noise=args.noise,
+                       size=args.size, detail_scale=args.detail_scale,
+                       noise=args.noise,
                        random_draws=args.random_draws,
                        fold_train_seconds=fold_seconds,
                        in_sample_train_seconds=naive_seconds,
@@ -200,63 +227,125 @@ def _mean_std(values: List[float]) -> str:
     return f'{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}'
 
 
-def table(records: List[dict], overall_only: bool = False) -> str:
-    """Markdown: per attribute, the three methods' precision@N (mean ± sample
-    std over the records when there are several), the flagged set's
-    precision / recall, and how the runs were made."""
-    first = records[0]['metrics']
-    names = [n for n in first['oof'] if n != 'overall' and
-             not overall_only] + ['overall']
-    lines = [
-        '| attribute | labels | injected errors | out-of-fold P@N | '
-        'flagged (precision / recall) | in-sample P@N | random P@N |',
-        '| --- | --- | --- | --- | --- | --- | --- |']
-    for name in names:
-        def col(method, key):
-            return _mean_std([r['metrics'][method][name][key]
-                              for r in records])
-        rand = first['random'][name]
-        random_cell = _mean_std([r['metrics']['random'][name]['p_at_n']
-                                 for r in records])
-        if len(records) == 1 and rand['p_at_n'] == rand['p_at_n']:
-            random_cell = (f'{rand["p_at_n"]:.3f} ± {rand["p_at_n_std"]:.3f}'
-                           f' (n={rand["n"]} draws)')
-        bold = '**' if name == 'overall' else ''
-        lines.append(
-            f'| {bold}{name}{bold} | {first["oof"][name]["labels"]} | '
-            f'{first["oof"][name]["injected"]} | {col("oof", "p_at_n")} | '
-            f'{first["oof"][name]["flagged"]} '
-            f'({col("oof", "flagged_precision")} / '
-            f'{col("oof", "flagged_recall")}) | '
-            f'{col("in_sample", "p_at_n")} | {random_cell} |')
+def _cell(records: List[dict], method: str, name: str, key: str) -> str:
+    return _mean_std([r['metrics'][method][name][key] for r in records
+                      if method in r['metrics']])
+
+
+def _trust(records: List[dict], name: str) -> str:
+    """The fold model's out-of-fold accuracy against the majority
+    baseline's, and in how many runs it was trusted."""
+    models = [r['fold_models'][name] for r in records
+              if name in r.get('fold_models', {})]
+    if not models:
+        return '-'
+    return (f'{_mean_std([m["accuracy"] for m in models])} vs '
+            f'{_mean_std([m["majority_accuracy"] for m in models])} '
+            f'({sum(m["trusted"] for m in models)}/{len(models)})')
+
+
+def _runs(records: List[dict]) -> str:
     runs = []
     for r in records:
         b = r['benchmark']
+        scale = ('photo-scale details, ' if b.get('detail_scale') == 'photo'
+                 else '')
         runs.append(
             f'noise seed {r["seed"]}: {b["num_train"]} training images at '
-            f'{b["size"]} px, {b["noise"]:.0%} of each attribute\'s labels '
-            f'flipped, K={b["folds"]} folds, {r["config"]}, '
+            f'{b["size"]} px, {scale}{b["noise"]:.0%} of each attribute\'s '
+            f'labels flipped, K={b["folds"]} folds, {r["config"]}, '
             f'{r["date"][:10]}, commit {r["commit"]}, {r["machine"]}, '
             f'training {(r.get("train_seconds") or 0) / 60:.0f} min (folds '
             f'and in-sample model), this run {b["total_seconds"] / 60:.0f} '
             'min (finished steps of earlier runs reused), load average '
             f'{b["loadavg_start"][0]:.1f} at the start, '
             f'{b["loadavg_end"][0]:.1f} at the end')
-    lines += ['', f'n = {len(records)} run(s) (one training per fold and '
-              'method each). ' + '; '.join(runs) + '.']
+    return (f'n = {len(records)} run(s) (one training per fold and method '
+            'each). ' + '; '.join(runs) + '.')
+
+
+def table(records: List[dict], overall_only: bool = False) -> str:
+    """Markdown: per attribute, the methods' precision@N (mean ± sample
+    std over the records when there are several), the flagged set's
+    precision / recall, the fold model's accuracy against the majority
+    baseline's (trusted in how many runs), and how the runs were made."""
+    first = records[0]['metrics']
+    names = [n for n in first['oof'] if n != 'overall' and
+             not overall_only] + ['overall']
+    plain = any('oof_plain' in r['metrics'] for r in records)
+    lines = [
+        '| attribute | labels | injected errors | out-of-fold P@N | '
+        'flagged (precision / recall) | ' +
+        ('out-of-fold P@N, plain cleanlab | ' if plain else '') +
+        'in-sample P@N | random P@N | fold model accuracy vs majority '
+        '(trusted) |',
+        '| --- ' * (8 + plain) + '|']
+    for name in names:
+        rand = first['random'][name]
+        random_cell = _cell(records, 'random', name, 'p_at_n')
+        if len(records) == 1 and rand['p_at_n'] == rand['p_at_n']:
+            random_cell = (f'{rand["p_at_n"]:.3f} ± {rand["p_at_n_std"]:.3f}'
+                           f' (n={rand["n"]} draws)')
+        bold = '**' if name == 'overall' else ''
+        lines.append(
+            f'| {bold}{name}{bold} | {first["oof"][name]["labels"]} | '
+            f'{first["oof"][name]["injected"]} | '
+            f'{_cell(records, "oof", name, "p_at_n")} | '
+            f'{first["oof"][name]["flagged"]} '
+            f'({_cell(records, "oof", name, "flagged_precision")} / '
+            f'{_cell(records, "oof", name, "flagged_recall")}) | ' +
+            (f'{_cell(records, "oof_plain", name, "p_at_n")} | '
+             if plain else '') +
+            f'{_cell(records, "in_sample", name, "p_at_n")} | '
+            f'{random_cell} | {_trust(records, name)} |')
+    lines += ['', _runs(records)]
+    return '\n'.join(lines) + '\n'
+
+
+def comparison(groups: List[List[dict]]) -> str:
+    """Markdown: one row per results file (a config at one training-set
+    size), overall precision@N of each method, mean ± sample std over its
+    runs (noise seeds), and the attributes whose fold model was not
+    trusted."""
+    lines = ['| config | training images | runs (noise seeds) | '
+             'out-of-fold P@N | out-of-fold P@N, plain cleanlab | '
+             'in-sample P@N | random P@N | not trusted (runs) |',
+             '| --- ' * 8 + '|']
+    for records in groups:
+        b = records[0]['benchmark']
+        untrusted = Counter(n for r in records
+                            for n, m in r.get('fold_models', {}).items()
+                            if not m['trusted'])
+        lines.append(
+            f'| {osp.basename(records[0]["config"])} | {b["num_train"]} | '
+            f'{len(records)} ({", ".join(str(r["seed"]) for r in records)})'
+            f' | {_cell(records, "oof", "overall", "p_at_n")} | '
+            f'{_cell(records, "oof_plain", "overall", "p_at_n")} | '
+            f'{_cell(records, "in_sample", "overall", "p_at_n")} | '
+            f'{_cell(records, "random", "overall", "p_at_n")} | ' +
+            (', '.join(f'{n} ({c})' for n, c in sorted(untrusted.items()))
+             or 'none') + ' |')
+    lines.append('')
+    for g in groups:
+        size = g[0]['benchmark']['num_train']
+        lines.append(f'{osp.basename(g[0]["config"])}, {size} images: '
+                     f'{_runs(g)}')
     return '\n'.join(lines) + '\n'
 
 
 def main():
     args = parse_args()
-    if args.from_results:
-        records = run_records.load(args.from_results)
+    if args.from_results and len(args.from_results) > 1:
+        text = comparison([run_records.load(f) for f in args.from_results])
     else:
-        rec = run(args)
-        if args.results:
-            run_records.save(args.results, rec)
-        records = [rec]
-    text = table(records, args.overall_only)
+        if args.from_results:
+            records = run_records.load(args.from_results[0])
+        else:
+            rec = run(args)
+            if args.results:
+                run_records.save(args.results, rec)
+            records = [rec]
+        text = table(records, args.overall_only)
     print(text, end='')
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:

@@ -36,9 +36,14 @@ from ..datasets.catalog.checks import duplicate_message
 from ..datasets.catalog.rows import (VALUE_SEPARATOR, AnnotationError,
                                      RowEncoder, split_cell)
 from ..datasets.schema import AttributeSchema
+from .fold_model_quality import apply_temperature, fit_temperature
+from .fold_model_quality import quality as fold_quality
+from .fold_model_quality import warning as quality_warning
 
 logger = logging.getLogger(__name__)
 
+# fold models below this skill (fold_model_quality.py) are not trusted
+MIN_SKILL = 0.5
 ISSUE_COLUMNS = ('rank', 'image', 'attribute', 'seller_value',
                  'suggested_value', 'score', 'kind', 'reason')
 
@@ -121,13 +126,17 @@ def read_scores(scores_file: str, tasks: Sequence[dict],
 
 # -- the audit -------------------------------------------------------------
 def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict],
-                 allowed: Dict[str, Dict[str, set]]) -> Optional[float]:
+                 allowed: Dict[str, Dict[str, set]], min_skill: float,
+                 calibrate: bool) -> Tuple[Optional[float], dict]:
     """cleanlab on one task's cells: sets score, flagged, suggested; returns
     cleanlab's estimated share of wrong labels (None where it cannot tell:
-    fewer than 2 labels, or one value only in a single-label task).
+    fewer than 2 labels, or one value only in a single-label task) and the
+    fold model's quality (``fold_model_quality.quality``, ``temperature``).
     Attribute scores are first restricted to the values the seller's
     category allows (``allowed``: category -> attribute -> values), so
-    the model's category guess does not decide them."""
+    the model's category guess does not decide them; with ``calibrate``
+    they are then rescaled by the temperature that fits the seller labels
+    best, so that scores of different attributes share one scale."""
     classes = task['classes']
     index = {c: i for i, c in enumerate(classes)}
     probs = np.array([[scores[c['image']]['scores'][task['name']][v]
@@ -137,8 +146,20 @@ def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict],
         for c in cells])
     probs = probs * keep
     several = len(cells) > 1
-    rate = None
-    if task['multi_label']:
+    rate, multi = None, task['multi_label']
+    if multi:
+        targets = np.zeros_like(probs)
+        for row, c in zip(targets, cells):
+            row[[index[v] for v in c['values']]] = 1
+    else:
+        total = probs.sum(1, keepdims=True)
+        probs = np.where(total > 0, probs / np.maximum(total, 1e-12),
+                         keep / keep.sum(1, keepdims=True))
+        targets = np.array([index[c['values'][0]] for c in cells])
+    temperature = fit_temperature(probs, targets, multi, keep) \
+        if calibrate else 1.0
+    probs = apply_temperature(probs, temperature, multi, keep)
+    if multi:
         from cleanlab.multilabel_classification import dataset
         from cleanlab.multilabel_classification import filter as ml_filter
         from cleanlab.multilabel_classification import get_label_quality_scores
@@ -155,37 +176,45 @@ def _task_issues(task: dict, cells: List[dict], scores: Dict[str, dict],
         from cleanlab.count import num_label_issues
         from cleanlab.filter import find_label_issues
         from cleanlab.rank import get_label_quality_scores
-        total = probs.sum(1, keepdims=True)
-        probs = np.where(total > 0, probs / np.maximum(total, 1e-12),
-                         keep / keep.sum(1, keepdims=True))
-        labels = np.array([index[c['values'][0]] for c in cells])
+        labels = targets
         quality = get_label_quality_scores(labels, probs)
         flagged = find_label_issues(labels, probs) if several \
             else np.zeros(len(cells), bool)
         if several and len(set(labels.tolist())) > 1:
             rate = num_label_issues(labels, probs) / len(cells)
         chosen = [[classes[int(np.argmax(p))]] for p in probs]
+    fold_model = fold_quality(
+        [frozenset(c['values']) for c in cells],
+        [frozenset(s) for s in chosen],
+        [c['category'] if allowed else '' for c in cells], min_skill)
+    fold_model['temperature'] = round(temperature, 4)
     for cell, q, f, suggested in zip(cells, quality, flagged, chosen):
         cell.update(kind='label', reason=None, score=float(1 - q),
-                    flagged=bool(f), suggested=suggested)
-    return rate
+                    flagged=bool(f), suggested=suggested,
+                    trusted=fold_model['trusted'])
+    return rate, fold_model
 
 
 def audit(labels: List[dict], findings: List[dict],
-          scores: Dict[str, dict], schema: AttributeSchema
+          scores: Dict[str, dict], schema: AttributeSchema,
+          min_skill: float = MIN_SKILL, calibrate: bool = True
           ) -> Tuple[List[dict], dict]:
     """Every labelled cell with ``score`` (higher: more likely wrong),
     ``flagged``, ``suggested`` and ``rank`` (1: most likely wrong, over all
-    attributes), best first; and the per-attribute summary."""
+    attributes), best first; and the per-attribute summary, with the fold
+    model's quality (``fold_model_quality``). Model opinions on attributes
+    (the category included) whose fold model is not trusted (skill below
+    ``min_skill``) are ranked after every other row, with a warning."""
     summary, audited = {}, []
     allowed = {c: schema.allowed_values(c) for c in schema.categories}
     for task in schema.tasks:
         name = task['name']
         mine = [c for c in labels if c['attribute'] == name]
         cells = [c for c in mine if c['image'] in scores]
-        rate = _task_issues(task, cells, scores,
-                            {} if name == schema.category_task else allowed) \
-            if cells else None
+        rate, fold_model = _task_issues(
+            task, cells, scores,
+            {} if name == schema.category_task else allowed, min_skill,
+            calibrate) if cells else (None, {})
         schema_found = Counter(f['kind'] for f in findings
                                if f['attribute'] == name)
         audited += cells
@@ -196,30 +225,42 @@ def audit(labels: List[dict], findings: List[dict],
             flagged=sum(c['flagged'] for c in cells),
             estimated_noise_rate=None if rate is None else round(rate, 4),
             schema_errors=schema_found['schema'],
-            unknown_values=schema_found['unknown_value'])
+            unknown_values=schema_found['unknown_value'],
+            fold_model=fold_model,
+            warning=quality_warning(name, fold_model, min_skill)
+            if fold_model else None)
+        if summary[name]['warning']:
+            logger.warning(summary[name]['warning'])
         if len(mine) > len(cells):
             logger.warning('%s: %d labels of images without scores not '
                            'audited', name, len(mine) - len(cells))
     rows = sorted(findings + audited,
-                  key=lambda c: (-c['score'], c['line'], c['attribute']))
+                  key=lambda c: (not c.get('trusted', True), -c['score'],
+                                 c['line'], c['attribute']))
     for rank, row in enumerate(rows, 1):
         row['rank'] = rank
     keys = ('labels', 'checked', 'not_scored', 'flagged', 'schema_errors',
             'unknown_values')
     summary['overall'] = {k: sum(s[k] for s in summary.values())
                           for k in keys}
+    summary['overall'].update(
+        min_skill=min_skill, calibrated=calibrate,
+        untrusted=[n for n, s in summary.items()
+                   if n != 'overall' and s['warning']])
     return rows, summary
 
 
 def audit_catalogue(ann_file: str, schema_file: str, scores_file: str,
-                    img_prefix: str = '') -> Tuple[List[dict], dict]:
+                    img_prefix: str = '', **kwargs
+                    ) -> Tuple[List[dict], dict]:
     """:func:`audit` of a catalogue file against a scores file; image names
-    of the catalogue are relative to ``img_prefix``."""
+    of the catalogue are relative to ``img_prefix``; ``kwargs`` go to
+    :func:`audit`."""
     schema = AttributeSchema.from_file(schema_file)
     labels, findings, names = read_catalogue(ann_file, schema)
     images = {image_key(osp.join(img_prefix, n)): n for n in names}
     scores, errors = read_scores(scores_file, schema.tasks, images)
-    rows, summary = audit(labels, findings, scores, schema)
+    rows, summary = audit(labels, findings, scores, schema, **kwargs)
     summary['overall'].update(images_scored=len(scores),
                               images_unreadable=errors)
     for row in rows:

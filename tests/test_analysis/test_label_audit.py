@@ -213,10 +213,79 @@ def test_attributes_are_judged_within_the_sellers_category(tmp_path):
         line['attributes']['closure'] = [dict(value='zip', score=0.95)]
     with open(scores, 'w') as f:
         f.writelines(json.dumps(x) + '\n' for x in lines)
-    rows, _ = audit_catalogue(ann, schema, scores, str(tmp_path))
+    # uncalibrated: the scores as given (calibration rescales them)
+    rows, _ = audit_catalogue(ann, schema, scores, str(tmp_path),
+                              calibrate=False)
     closure = {r['image']: r for r in rows if r['attribute'] == 'closure'}
     shirt, jeans = closure['im02.jpg'], closure['im01.jpg']
     assert shirt['score'] == pytest.approx(0) and not shirt['flagged']
     assert shirt['suggested'] == ['button']
     assert jeans['score'] == pytest.approx(0.95)
     assert jeans['suggested'] == ['zip']
+
+
+def _rewrite_scores(path, edit):
+    lines = [json.loads(x) for x in open(path)]
+    for i, line in enumerate(lines):
+        edit(i, line)
+    with open(path, 'w') as f:
+        f.writelines(json.dumps(x) + '\n' for x in lines)
+
+
+def test_an_untrusted_attribute_is_ranked_after_the_trusted_ones(tmp_path):
+    """Pattern scores that ignore the image (a coin toss each, some very
+    sure): no better than always answering the category's most frequent
+    value, so its flags go after the trusted colour error, with a warning
+    in the summary; without the trust rule they would come first."""
+    ann, schema, scores = write_case(tmp_path, {12: dict(color='red|black')})
+    rng = np.random.default_rng(1)
+
+    def coin(i, line):
+        p = float(rng.choice([0.001, 0.3, 0.7, 0.999]))
+        line['scores']['pattern'] = dict(solid=p, striped=1 - p)
+    _rewrite_scores(scores, coin)
+    rows, summary = audit_catalogue(ann, schema, scores, str(tmp_path))
+    pattern = summary['pattern']
+    assert not pattern['fold_model']['trusted']
+    assert pattern['fold_model']['skill'] < 0.5
+    assert 'not clearly better than the majority baseline' in \
+        pattern['warning']
+    # closure: 'button' on every labelled row, nothing to tell apart
+    assert summary['overall']['untrusted'] == ['pattern', 'closure']
+    assert summary['category']['fold_model']['trusted']
+    assert summary['category']['fold_model']['accuracy'] == 1
+    assert summary['category']['fold_model']['majority_accuracy'] == 0.5
+    assert (rows[0]['image'], rows[0]['attribute']) == ('im12.jpg', 'color')
+    last_trusted = max(r['rank'] for r in rows
+                       if r['attribute'] in ('category', 'color'))
+    assert min(r['rank'] for r in rows if r['attribute'] == 'pattern') > \
+        last_trusted
+    plain, _ = audit_catalogue(ann, schema, scores, str(tmp_path),
+                               calibrate=False, min_skill=-np.inf)
+    assert plain[0]['attribute'] == 'pattern'  # the coin's surest misses
+
+
+def test_calibration_puts_attributes_on_one_scale(tmp_path):
+    """Category scores that are always 0.999 sure and wrong on 8 of 40
+    images (an overconfident model, still better than the baseline) and a
+    single pattern error at 0.99: calibrated, the pattern error ranks
+    first; uncalibrated, the category model's misses do."""
+    ann, schema, scores = write_case(tmp_path, {
+        7: dict(pattern='solid' if truth(7)['pattern'] == 'striped'
+                else 'striped')})
+
+    def overconfident(i, line):
+        right = truth(i)['category']
+        wrong = 'shirt' if right == 'jeans' else 'jeans'
+        guess = wrong if i % 5 == 1 else right
+        line['scores']['category'] = {guess: 0.999, (
+            wrong if guess == right else right): 0.001}
+    _rewrite_scores(scores, overconfident)
+    rows, summary = audit_catalogue(ann, schema, scores, str(tmp_path))
+    model = summary['category']['fold_model']
+    assert model['trusted'] and model['accuracy'] == 0.8
+    assert model['temperature'] > 2
+    assert (rows[0]['image'], rows[0]['attribute']) == ('im07.jpg', 'pattern')
+    plain, _ = audit_catalogue(ann, schema, scores, str(tmp_path),
+                               calibrate=False)
+    assert plain[0]['attribute'] == 'category'

@@ -137,6 +137,18 @@ def apply_label_noise(out: str, fraction: float, seed: int) -> dict:
     return info
 
 
+def restore_clean_labels(out: str) -> None:
+    """Put ``out``'s generated labels (``train_clean.csv``) back in
+    ``train.csv`` and remove an earlier flip's files, so that
+    :func:`apply_label_noise` can flip again with another seed without
+    generating the images again."""
+    if osp.exists(osp.join(out, CLEAN)):
+        os.replace(osp.join(out, CLEAN), osp.join(out, 'train.csv'))
+    for name in (INFO, TRUTH):
+        if osp.exists(osp.join(out, name)):
+            os.remove(osp.join(out, name))
+
+
 def read_noise_truth(path: str) -> List[dict]:
     """The flips of a ``train_noise.jsonl``; a bad line names file:line."""
     flips = []
