@@ -17,6 +17,13 @@ held-out scores have ``tools/infer_catalog.py``'s format. Per labelled cell
   ``cleanlab.multilabel_classification``. ``score`` is 1 - cleanlab's label
   quality (schema findings score 1), ``flagged`` cleanlab's decision.
 
+Before cleanlab, each attribute's scores are calibrated (one temperature
+per attribute, fitted to the seller labels), so that one ranking over all
+attributes compares like with like; each attribute's fold model is
+compared with the majority baseline (``fold_model_quality.py``) and the
+opinions of a model that is not clearly better are ranked after every
+other row, with a warning in the summary.
+
 Missing labels are not audited; labels of images without scores (not
 scored, unreadable) are counted and logged, not audited.
 """
