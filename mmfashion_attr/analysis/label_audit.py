@@ -321,13 +321,16 @@ table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 3px 6px; }}
 th.sort {{ cursor: pointer; background: #eef; }}
 tr.schema td, tr.unknown_value td {{ background: #fee; }}
+tr.untrusted td {{ color: #888; }}
+p.warning {{ background: #ffd; padding: 4px; }}
 </style></head><body>
 <h1>Label audit</h1>
 <p>{note}</p>
+{models}
 <p>Attribute: <select id="attr"><option value="">all</option>{options}
 </select> <span id="shown"></span></p>
 <table id="issues"><thead><tr><th>image</th><th>name</th>
-<th>attribute</th><th>seller value</th><th>suggested value</th>
+<th>category</th><th>attribute</th><th>seller value</th><th>suggested value</th>
 <th class="sort" data-key="score">score &#8597;</th>
 <th class="sort" data-key="rank">rank &#8597;</th><th>kind</th></tr></thead>
 <tbody>
@@ -362,11 +365,40 @@ filter();
 '''
 
 
+def _models_html(summary: Optional[dict]) -> str:
+    """The fold models' table (out-of-fold accuracy and macro F1 beside
+    the majority baseline's) and the warnings of untrusted ones."""
+    if not summary:
+        return ''
+    esc = html.escape
+    lines = ['<h2>Fold models</h2><table><tr><th>attribute</th>'
+             '<th>labels checked</th><th>accuracy (majority)</th>'
+             '<th>macro F1 (majority)</th><th>skill</th><th>trusted</th>'
+             '</tr>']
+    for name, s in summary.items():
+        m = s.get('fold_model') if name != 'overall' else None
+        if not m:
+            continue
+        skill = '-' if m['skill'] is None else f'{m["skill"]:.2f}'
+        lines.append(
+            f'<tr><td>{esc(name)}</td><td>{s["checked"]}</td><td>'
+            f'{m["accuracy"]:.3f} ({m["majority_accuracy"]:.3f})</td><td>'
+            f'{m["macro_f1"]:.3f} ({m["majority_macro_f1"]:.3f})</td><td>'
+            f'{skill}</td><td>{"yes" if m["trusted"] else "no"}</td></tr>')
+    lines.append('</table>')
+    lines += [f'<p class="warning">{esc(s["warning"])}</p>'
+              for n, s in summary.items() if n != 'overall' and
+              s.get('warning')]
+    return '\n'.join(lines)
+
+
 def write_html(path: str, rows: List[dict], max_rows: int = 500,
-               thumb_size: int = 64) -> int:
+               thumb_size: int = 64, summary: Optional[dict] = None) -> int:
     """A static page of the flagged rows (at most ``max_rows``, by rank):
-    embedded thumbnails, seller vs suggested value, sortable by score and
-    rank, filtered per attribute; plain JS, opens from disk. Returns the
+    embedded thumbnails, category, seller vs suggested value, sortable by
+    score and rank, filtered per attribute; with ``summary`` (the
+    audit's), the fold models' quality and warnings above them (rows of
+    untrusted models greyed). Plain JS, opens from disk. Returns the
     number of rows written."""
     flagged = [r for r in rows if r['flagged']]
     shown = flagged[:max_rows]
@@ -375,11 +407,13 @@ def write_html(path: str, rows: List[dict], max_rows: int = 500,
     for r in shown:
         uri = thumbnail(r.get('image_path', r['image']), thumb_size)
         img = f'<img src="{uri}" alt="">' if uri else '(unreadable)'
+        kind = r['kind'] + ('' if r.get('trusted', True) else ' untrusted')
         lines.append(
-            f'<tr class="{esc(r["kind"])}" data-attribute='
+            f'<tr class="{esc(kind)}" data-attribute='
             f'"{esc(r["attribute"])}" data-score="{r["score"]:.4f}" '
             f'data-rank="{r["rank"]}"><td>{img}</td><td>{esc(r["image"])}'
-            f'</td><td>{esc(r["attribute"])}</td><td>{esc(_join(r["values"]))}'
+            f'</td><td>{esc(r.get("category") or "")}</td><td>'
+            f'{esc(r["attribute"])}</td><td>{esc(_join(r["values"]))}'
             f'</td><td>{esc(_join(r["suggested"]))}</td><td>'
             f'{r["score"]:.4f}</td><td>{r["rank"]}</td><td>{esc(r["kind"])}'
             f'{": " + esc(r["reason"]) if r["reason"] else ""}</td></tr>')
@@ -387,8 +421,10 @@ def write_html(path: str, rows: List[dict], max_rows: int = 500,
     options = ''.join(f'<option>{esc(a)}</option>' for a in attributes)
     note = (f'{len(flagged)} labels flagged; the first {len(shown)} by rank '
             'shown. Score: 1 - cleanlab label quality on out-of-sample '
-            'scores; schema findings score 1.')
+            'scores calibrated per attribute; schema findings score 1; '
+            'opinions of untrusted fold models ranked last.')
     with open(path, 'w', encoding='utf-8') as f:
         f.write(HTML.format(note=esc(note), options=options,
+                            models=_models_html(summary),
                             rows='\n'.join(lines)))
     return len(shown)

@@ -181,7 +181,7 @@ def test_outputs_carry_the_rows(tmp_path):
         7: dict(pattern='solid' if truth(7)['pattern'] == 'striped'
                 else 'striped'), 2: dict(closure='zip')})
     Image.new('RGB', (40, 30), (200, 10, 10)).save(tmp_path / 'im07.jpg')
-    rows, _ = audit_catalogue(ann, schema, scores, str(tmp_path))
+    rows, summary = audit_catalogue(ann, schema, scores, str(tmp_path))
     out = tmp_path / 'issues.csv'
     assert write_issues_csv(str(out), rows) == 2
     with open(out) as f:
@@ -192,8 +192,12 @@ def test_outputs_carry_the_rows(tmp_path):
     assert listed[1]['suggested_value'] == truth(7)['pattern']
     assert write_issues_csv(str(out), rows, all_labels=True) == len(rows)
     page = tmp_path / 'audit.html'
-    assert write_html(str(page), rows) == 2
+    assert write_html(str(page), rows, summary=summary) == 2
     text = page.read_text()
+    assert '<h2>Fold models</h2>' in text  # accuracy beside the majority's
+    assert '<td>pattern</td><td>40</td><td>0.975 (0.525)</td>' in text
+    assert '<p class="warning">closure: every label has the same' in text
+    assert '<td>shirt</td><td>closure</td>' in text  # the category column
     assert 'im07.jpg' in text and 'im02.jpg' in text
     assert text.count('<tr class=') == 2
     assert 'data:image/jpeg;base64,' in text  # im07's thumbnail
