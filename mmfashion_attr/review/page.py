@@ -155,9 +155,12 @@ function render() {
     'not decided';
   const s = summary[it.attribute];
   const parts = [];
-  if (s) for (const k of ['flagged', 'checked', 'estimated_noise_rate',
-    'oof_accuracy', 'baseline_accuracy'])
+  if (s) for (const k of ['flagged', 'checked', 'estimated_noise_rate'])
     if (s[k] !== undefined && s[k] !== null) parts.push(k + ' ' + s[k]);
+  const m = s && s.fold_model;
+  if (m && m.accuracy !== undefined)
+    parts.push('out-of-fold accuracy ' + m.accuracy + ' (majority ' +
+               m.majority_accuracy + ')');
   setText('attr-summary', parts.join(', '));
   if (s && s.warning) {
     const w = document.createElement('div');

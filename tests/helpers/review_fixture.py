@@ -85,8 +85,13 @@ def make_review_fixture(root: str, size: int = 96) -> Dict:
             f"{item['category']!r}" if schema_row else None))
     write_issues_csv(osp.join(audit, 'issues.csv'), records)
     summary = {t['name']: dict(flagged=sum(i['attribute'] == t['name']
-                                           for i in items), checked=6)
+                                           for i in items), checked=6,
+                               fold_model=dict(accuracy=0.9,
+                                               majority_accuracy=0.5),
+                               warning=None)
                for t in schema.tasks}
+    summary['color']['warning'] = 'color: the fold model is not clearly ' \
+        'better than the majority baseline (made up by the fixture)'
     with open(osp.join(audit, 'summary.json'), 'w') as f:
         json.dump(summary, f)
     order = [(r['image'], r['attribute']) for r in records]

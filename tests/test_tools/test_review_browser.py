@@ -98,6 +98,8 @@ def test_review_in_the_browser(browser, tmp_path):
         wait_for('position', 'label 2 of 7')
         assert text('category') == items[1]['category']
         assert text('suggested') == items[1]['suggested'][0]
+        assert 'out-of-fold accuracy 0.9 (majority 0.5)' in \
+            text('attr-summary')  # the audit's summary.json
         WebDriverWait(browser, 15).until(lambda d: d.execute_script(
             "return document.getElementById('photo').naturalWidth") == 192)
         shot('review_page.png')
@@ -113,6 +115,7 @@ def test_review_in_the_browser(browser, tmp_path):
         keys('j')  # skipped
         wait_for('position', 'label 6 of 7')
         assert text('attribute') == 'color (multi-label)'
+        assert 'not clearly better than the majority' in text('attr-summary')
         keys('c', '1', '4', '1', '\n')  # black, +red, -black: red
         wait_for('position', 'label 7 of 7')
         wait_for('progress', '5 of 7 decided')
