@@ -1,18 +1,22 @@
 """A bounded load test of the HTTP service (tools/serve.py) on 127.0.0.1,
-beside the direct inferencer, in one run: images/s and p50 / p95 / p99
-request latency with micro-batching (--max-batch) and without (1), each
-over --repeats repetitions of --requests requests from --concurrency client
-threads (median and min-max over the repetitions), after a warm-up.
+beside the direct inferencer at the same batch size, in one run: for each
+number N of client threads and each --max-batch B up to N, the service's
+images/s and p50 / p95 / p99 request latency over --repeats repetitions
+of --requests one-image requests (median and min-max over the
+repetitions, after a warm-up), its mean micro-batch, and the ratio of its
+median to the inferencer's at batch B. With B = N the clients wait for
+the batch their own requests are in (decoding cannot overlap the model);
+with B < N the next batch decodes while one runs.
 
     python benchmarks/serve_load.py [--config CFG] [--checkpoint CKPT]
-        [--requests 200] [--concurrency 8] [--repeats 3]
-        [--max-batch 32] [--max-wait-ms 10]
+        [--requests 200] [--concurrency 8 16 32] [--repeats 3]
+        [--max-batch 8 16 32] [--max-wait-ms 10] [--out FILE]
 
 The server runs in its own process (started and stopped here), one image
 (SynthFashion JPEG at the test pipeline's size) per request; the reference
 is AttributeInferencer on the same JPEGs in this process (batch 1 and
-batch --max-batch, decoding in-process, on a worker thread as the
-service's model calls). Without --checkpoint the model has
+batch N, decoding in line, on a worker thread as the service's model
+calls). Without --checkpoint the model has
 random weights (speed does not depend on them). The load average is printed
 before each measurement: on a shared machine the figures are indicative.
 """
@@ -37,6 +41,7 @@ from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
 from common import pipeline_size, spread, synthfashion_at
+from mmfashion_attr.utils.run_records import git_commit
 from mmfashion_attr.apis import AttributeInferencer
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -117,16 +122,56 @@ def run_load(url, images, num_requests, concurrency):
     return num_requests / (time.perf_counter() - start), latencies
 
 
+def service_run(config, checkpoint, images, args, concurrency, max_batch,
+                say):
+    """The service at one concurrency and --max-batch: images/s per
+    repetition, the p50/p95/p99 latencies (repetitions x 3) and the mean
+    batch size."""
+    proc, url = start_server(config, checkpoint, max_batch,
+                             args.max_wait_ms)
+    try:
+        run_load(url, images, 2 * concurrency, concurrency)  # warm-up
+        before = requests.get(url + '/healthz').json()['batch_sizes']
+        say(f'service, {concurrency} clients, --max-batch {max_batch}: '
+            f'{load()}')
+        rates, lat = [], []
+        for _ in range(args.repeats):
+            rate, latencies = run_load(url, images, args.requests,
+                                       concurrency)
+            rates.append(rate)
+            lat.append(np.percentile(latencies, [50, 95, 99]))
+        after = requests.get(url + '/healthz').json()['batch_sizes']
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    calls = {int(k): v - before.get(k, 0) for k, v in after.items()}
+    mean_batch = sum(k * v for k, v in calls.items()) / max(
+        sum(calls.values()), 1)
+    return rates, np.array(lat), mean_batch
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default=DEMO)
     parser.add_argument('--checkpoint', default=None)
     parser.add_argument('--requests', type=int, default=200)
-    parser.add_argument('--concurrency', type=int, default=8)
+    parser.add_argument('--concurrency', type=int, nargs='+',
+                        default=[8, 16, 32])
     parser.add_argument('--repeats', type=int, default=3)
-    parser.add_argument('--max-batch', type=int, default=32)
+    parser.add_argument('--max-batch', type=int, nargs='+',
+                        default=[8, 16, 32],
+                        help='each value up to the number of clients')
     parser.add_argument('--max-wait-ms', type=float, default=10.0)
+    parser.add_argument('--out', default=None,
+                        help='also write the output to this file')
     args = parser.parse_args()
+    out = open(args.out, 'w') if args.out else None
+
+    def say(text=''):
+        print(text, flush=True)
+        if out:
+            out.write(text + '\n')
+            out.flush()
 
     tmp = tempfile.mkdtemp()
     cfg = Config.fromfile(args.config)
@@ -148,60 +193,48 @@ def main():
     paths = sorted(osp.join(folder, f) for f in os.listdir(folder))
     images = [(osp.basename(p), open(p, 'rb').read()) for p in paths]
 
-    print(f'{datetime.now().isoformat(timespec="seconds")}, '
-          f'{platform.node()}, {os.cpu_count()} CPUs, torch '
-          f'{torch.__version__} ({torch.get_num_threads()} threads), '
-          f'{osp.basename(args.config)} at {size} px, '
-          + (f'checkpoint {args.checkpoint}' if args.checkpoint
-             else 'random weights'))
-    print(f'{args.requests} requests of 1 image from {args.concurrency} '
-          f'client threads, {args.repeats} repetitions after a warm-up; '
-          'median (min-max) over the repetitions')
-    rows = []
-
+    say(f'{datetime.now().isoformat(timespec="seconds")}, '
+        f'{platform.node()}, {platform.processor() or platform.machine()}, '
+        f'{os.cpu_count()} CPUs, torch {torch.__version__} '
+        f'({torch.get_num_threads()} threads), commit {git_commit()}, '
+        f'{osp.relpath(args.config, ROOT)} at {size} px, ' +
+        (f'checkpoint {args.checkpoint}' if args.checkpoint
+         else 'random weights'))
+    say(f'{args.requests} requests of 1 image from N client threads to '
+        f'the service at --max-batch B --max-wait-ms {args.max_wait_ms:g}; '
+        'the inferencer in-process on the same JPEGs at batch B; '
+        f'{args.repeats} repetitions after a warm-up, median (min-max) over '
+        'them')
     inferencer = AttributeInferencer(config, checkpoint)
     todo = [paths[i % len(paths)] for i in range(args.requests)]
-    for bs in (1, args.max_batch):
-        print(f'inferencer batch {bs}: {load()}', flush=True)
+    reference = {}
+    for bs in sorted({1, *args.max_batch}):
+        say(f'inferencer batch {bs}: {load()}')
         on_worker_thread(lambda: inferencer(paths[:bs], batch_size=bs,
                                             num_workers=0))  # warm-up
-        rates = [args.requests / on_worker_thread(lambda: inferencer(
-            todo, batch_size=bs, num_workers=0)) for _ in range(args.repeats)]
-        rows.append((f'AttributeInferencer, batch {bs}, in-process', rates,
-                     None, ''))
-
-    for max_batch in (args.max_batch, 1):
-        proc, url = start_server(config, checkpoint, max_batch,
-                                 args.max_wait_ms)
-        try:
-            run_load(url, images, 2 * args.concurrency, args.concurrency)
-            before = requests.get(url + '/healthz').json()['batch_sizes']
-            print(f'service --max-batch {max_batch}: {load()}', flush=True)
-            rates, lat = [], []
-            for _ in range(args.repeats):
-                rate, latencies = run_load(url, images, args.requests,
-                                           args.concurrency)
-                rates.append(rate)
-                lat.append(np.percentile(latencies, [50, 95, 99]))
-            after = requests.get(url + '/healthz').json()['batch_sizes']
-        finally:
-            proc.terminate()
-            proc.wait(30)
-        calls = {int(k): v - before.get(k, 0) for k, v in after.items()}
-        mean_batch = sum(k * v for k, v in calls.items()) / max(
-            sum(calls.values()), 1)
-        rows.append((f'service, --max-batch {max_batch} --max-wait-ms '
-                     f'{args.max_wait_ms:g}', rates, np.array(lat),
-                     f'{mean_batch:.1f}'))
-    print(f'after: {load()}')
-
-    print(f'\n{"path":<48}{"images/s":>22}{"p50 ms":>22}{"p95 ms":>22}'
-          f'{"p99 ms":>22}{"mean batch":>12}')
-    for name, rates, lat, batch in rows:
+        reference[bs] = [args.requests / on_worker_thread(
+            lambda: inferencer(todo, batch_size=bs, num_workers=0))
+            for _ in range(args.repeats)]
+    rows = [(f'AttributeInferencer, batch {bs}', rates, None, '', '')
+            for bs, rates in reference.items()]
+    for c in args.concurrency:
+        for b in (b for b in args.max_batch if b <= c):
+            rates, lat, mean_batch = service_run(config, checkpoint, images,
+                                                 args, c, b, say)
+            ratio = np.median(rates) / np.median(reference[b])
+            rows.append((f'service, {c} clients, B={b}', rates, lat,
+                         f'{mean_batch:.1f}', f'{ratio:.2f}x'))
+    say(f'after: {load()}')
+    say()
+    say(f'{"path":<34}{"images/s":>22}{"p50 ms":>22}{"p95 ms":>22}'
+        f'{"p99 ms":>22}{"mean batch":>12}{"vs batch B":>12}')
+    for name, rates, lat, batch, ratio in rows:
         cells = ['', '', ''] if lat is None else [
             spread(lat[:, k]) for k in range(3)]
-        print(f'{name:<48}{spread(rates):>22}' +
-              ''.join(f'{c:>22}' for c in cells) + f'{batch:>12}')
+        say(f'{name:<34}{spread(rates):>22}' +
+            ''.join(f'{c:>22}' for c in cells) + f'{batch:>12}{ratio:>12}')
+    if out:
+        out.close()
 
 
 if __name__ == '__main__':
