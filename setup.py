@@ -88,6 +88,7 @@ setup(
     read_requirements('mminstall.txt'),
     extras_require=dict(tests=read_requirements('tests.txt'),
                         deploy=read_requirements('deploy.txt'),
+                        openvino=read_requirements('openvino.txt'),
                         pretrained=read_requirements('pretrained.txt'),
                         serve=read_requirements('serve.txt'),
                         audit=read_requirements('audit.txt')),

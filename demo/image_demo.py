@@ -3,6 +3,8 @@
     python demo/image_demo.py INPUT CONFIG CHECKPOINT [--out results.jsonl]
         [--thresholds FILE_OR_FLOAT] [--batch-size 16] [--device cuda]
         [--backend onnxruntime]   # CHECKPOINT: a pytorch2onnx.py file
+        [--backend onnxruntime-int8|openvino|openvino-int8]   # CHECKPOINT:
+                                  # an export_backend.py file of it
 
 INPUT: an image, a folder of images or a .txt file listing image paths.
 Prints each image's predicted values with scores; --out writes JSON Lines.
@@ -11,6 +13,7 @@ import argparse
 import json
 
 from mmfashion_attr.apis import AttributeInferencer
+from mmfashion_attr.deployment.backends import BACKENDS
 from mmfashion_attr.utils.cli import run_main
 
 
@@ -18,10 +21,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='image, folder or .txt list of images')
     parser.add_argument('config', help='model config file')
-    parser.add_argument('checkpoint', help='checkpoint file (.onnx with '
-                        '--backend onnxruntime)')
-    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
-                        default='pytorch')
+    parser.add_argument('checkpoint', help='checkpoint file (with another '
+                        "--backend: that backend's exported file)")
+    parser.add_argument('--backend', choices=BACKENDS, default='pytorch')
     parser.add_argument('--out', help='write results as JSON Lines')
     parser.add_argument('--thresholds',
                         help='a float, or a file from calibrate_thresholds.py')

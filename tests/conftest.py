@@ -22,6 +22,14 @@ def synth_root(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def tiny_backends(synth_root, tmp_path_factory):
+    """A tiny model (two checkpoints) and its files for each deployment
+    backend, exported on first use (tests/helpers/tiny_backends.py)."""
+    from tests.helpers.tiny_backends import TinyBackends
+    return TinyBackends(synth_root, tmp_path_factory.mktemp('backends'))
+
+
+@pytest.fixture(scope='session')
 def schema_file(synth_root):
     return osp.join(synth_root, 'schema.json')
 

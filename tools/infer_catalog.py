@@ -3,7 +3,8 @@
     python tools/infer_catalog.py CONFIG CKPT (--ann FILE.csv|.jsonl |
         --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
         [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
-        [--launcher pytorch] [--backend onnxruntime] [--retry-errors]
+        [--launcher pytorch] [--backend B [--backend-threads N]]
+        [--retry-errors]
         [--merge FILE.jsonl|.csv] [--garment-detector NPZ]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
 
@@ -19,8 +20,11 @@ is written escaped in "image" / "key", exactly (base64) in "image_b64" /
 "key_b64". --ann is read by the training reader (its errors name
 file:line). --max-batches stops each rank after N batches (a catalogue in
 chunks). --merge FILE: then one file with each image once (as
-tools/merge_catalog_output.py). --backend onnxruntime: CKPT is a
-tools/deployment/pytorch2onnx.py file. --thresholds from
+tools/merge_catalog_output.py). --backend onnxruntime, onnxruntime-int8,
+openvino or openvino-int8: CKPT is a tools/deployment/export_backend.py
+file of that backend (onnxruntime: also a pytorch2onnx.py file; openvino
+runs on the CPU), --backend-threads its runtime's threads (default: the
+runtime's own). --thresholds from
 calibrate_thresholds.py --target-precision: each predicted value in
 "attributes" also has "decision": "auto" or "review"
 (docs/inference_and_deployment.md, "Auto-accept at a chosen precision").
@@ -45,6 +49,7 @@ from mmfashion_attr.apis import AttributeInferencer
 from mmfashion_attr.apis.catalog_inference import (catalogue_images,
                                                    infer_catalog,
                                                    merge_outputs, next_run_id)
+from mmfashion_attr.deployment.backends import BACKENDS
 from mmfashion_attr.utils import prepare_distributed
 from mmfashion_attr.utils.cli import add_garment_arguments, run_main
 
@@ -73,8 +78,10 @@ def parse_args():
     parser.add_argument('--merge', default=None, metavar='FILE',
                         help='then write FILE (.jsonl or .csv): each image '
                         'of OUT_DIR once')
-    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
-                        default='pytorch')
+    parser.add_argument('--backend', choices=BACKENDS, default='pytorch')
+    parser.add_argument('--backend-threads', type=int, default=None,
+                        help='threads of the onnxruntime / openvino '
+                        "backends (default: the runtime's own)")
     parser.add_argument('--launcher', choices=['none', 'pytorch'],
                         default='none')
     return parser.parse_args()
@@ -89,13 +96,15 @@ def main():
             prepare_distributed(Config(dict(launcher=args.launcher)))
     rank, world = get_dist_info()
     device = f'cuda:{torch.cuda.current_device()}' \
-        if torch.cuda.is_available() else 'cpu'
+        if torch.cuda.is_available() and \
+        not args.backend.startswith('openvino') else 'cpu'
     inferencer = AttributeInferencer(args.config, args.checkpoint,
                                      device=device,
                                      thresholds=args.thresholds,
                                      backend=args.backend,
                                      garment_detector=args.garment_detector,
-                                     garment_score=args.garment_score)
+                                     garment_score=args.garment_score,
+                                     backend_threads=args.backend_threads)
     paths = catalogue_images(args.ann, args.images, args.list,
                              args.img_prefix)
     os.makedirs(args.out, exist_ok=True)

@@ -78,11 +78,11 @@ if ! "$VENV/bin/python" -c "import mmcv.ops, sys; import mmcv; sys.exit(mmcv.__v
   "${PIP[@]}" "$WHEELS"/mmcv-*.whl
 fi
 
-step "install mmdet $(pin mmdet), mmpretrain $(pin mmpretrain), test tools, the deploy (onnx), serve (fastapi) and audit (cleanlab) extras and this package (editable)" \
+step "install mmdet $(pin mmdet), mmpretrain $(pin mmpretrain), test tools, the deploy (onnx), openvino (openvino, nncf), serve (fastapi) and audit (cleanlab) extras and this package (editable)" \
   "needs PyPI access"
 "${PIP[@]}" -r "$REQ/mminstall.txt" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" \
-  -r "$REQ/deploy.txt" -r "$REQ/mim.txt" -r "$REQ/pretrained.txt" \
-  -r "$REQ/serve.txt" -r "$REQ/audit.txt"
+  -r "$REQ/deploy.txt" -r "$REQ/openvino.txt" -r "$REQ/mim.txt" \
+  -r "$REQ/pretrained.txt" -r "$REQ/serve.txt" -r "$REQ/audit.txt"
 "${PIP[@]}" --no-deps -r "$REQ/mim_nodeps.txt"
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 

@@ -1,6 +1,6 @@
 """Serve a trained attribute model over HTTP (FastAPI + uvicorn).
 
-    python tools/serve.py CONFIG CKPT [--backend pytorch|onnxruntime]
+    python tools/serve.py CONFIG CKPT [--backend B [--backend-threads N]]
         [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
         [--max-decode-mb 300 --decode-workers 2 --max-queued-images 64]
@@ -29,8 +29,11 @@ overloaded; the open-files limit is raised to fit). At startup the checkpoint mu
 fit the config (exit 2 naming the keys that do not) and the model must
 answer a test image. One process is
 one replica; run several behind a load balancer to use more cores. Needs
-the serve extra: pip install -e .[serve]. --backend onnxruntime: CKPT is a
-tools/deployment/pytorch2onnx.py file.
+the serve extra: pip install -e .[serve]. --backend (pytorch,
+onnxruntime, onnxruntime-int8, openvino, openvino-int8): with any but
+pytorch, CKPT is a tools/deployment/export_backend.py file of that backend
+(onnxruntime: also a pytorch2onnx.py file) and --backend-threads its
+runtime's threads (default: the runtime's own).
 """
 import argparse
 import atexit
@@ -40,6 +43,7 @@ import sys
 from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
+from mmfashion_attr.deployment.backends import BACKENDS
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
 from mmfashion_attr.serving.server import allow_open_files, run_service
 from mmfashion_attr.serving.startup import startup_check
@@ -50,8 +54,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--backend', default='pytorch',
-                        choices=['pytorch', 'onnxruntime'])
+    parser.add_argument('--backend', default='pytorch', choices=BACKENDS)
+    parser.add_argument('--backend-threads', type=int, default=None,
+                        help='threads of the onnxruntime / openvino '
+                        "backends (default: the runtime's own)")
     parser.add_argument('--device', default=None, help='default: cpu')
     parser.add_argument('--thresholds', default=None,
                         help='a float or a calibrate_thresholds.py file '
@@ -129,7 +135,8 @@ def main():
         cfg.merge_from_dict(args.cfg_options)
     predictor = build_predictor(cfg, args.checkpoint, args.backend,
                                 args.device, args.thresholds, args.topk,
-                                args.garment_detector, args.garment_score)
+                                args.garment_detector, args.garment_score,
+                                args.backend_threads)
     # the checkpoint fits the config (strict loading: build_predictor
     # raises naming the keys); the model answers a test image
     startup_check(predictor, args.config)

@@ -111,11 +111,19 @@ class AttributeInferencer(BaseInferencer):
 
     Args:
         model (str | Config): Config file (or object) of a trained model.
-        pretrained (str): Its checkpoint, or with ``backend='onnxruntime'``
-            a file from ``tools/deployment/pytorch2onnx.py``.
+        pretrained (str): Its checkpoint, or with another backend a file
+            from ``tools/deployment/export_backend.py`` (or
+            ``pytorch2onnx.py``) of that backend.
         device (str, optional): e.g. ``'cuda'``; default CPU or as given.
-        backend (str): ``'pytorch'`` or ``'onnxruntime'`` (the config then
-            gives only the test pipeline and the default thresholds).
+        backend (str): ``'pytorch'``, ``'onnxruntime'``,
+            ``'onnxruntime-int8'``, ``'openvino'`` or ``'openvino-int8'``
+            (those four: the config then gives only the test pipeline and
+            the default thresholds; the file's kind and precision must be
+            the backend's, its package installed: the deploy or openvino
+            extra).
+        backend_threads (int, optional): Threads of the ONNX Runtime /
+            OpenVINO backends (``intra_op_num_threads``,
+            ``INFERENCE_NUM_THREADS``); default the runtime's own.
         thresholds (float | dict | str, optional): Multi-label thresholds:
             one value, per task, or a file from
             ``tools/analysis_tools/calibrate_thresholds.py``. Default: those of
@@ -149,20 +157,30 @@ class AttributeInferencer(BaseInferencer):
                  device: Optional[str] = None, thresholds=None,
                  backend: str = 'pytorch',
                  garment_detector: Optional[str] = None,
-                 garment_score: str = 'combined', **kwargs):
+                 garment_score: str = 'combined',
+                 backend_threads: Optional[int] = None, **kwargs):
         if garment_detector is not None and backend != 'pytorch':
             raise UserValueError(
                 f'a garment detector needs the pytorch backend (the head\'s '
                 f'fused features), not {backend!r}')
-        if backend == 'onnxruntime':
-            from ..deployment import OnnxRuntimeModel
+        from ..deployment.backends import check_backend, check_model_file
+        check_backend(backend)
+        if backend != 'pytorch':
+            from ..deployment import open_runtime_model
             self.config = model if isinstance(model, Config) else \
                 Config.fromfile(model)
-            self.model = OnnxRuntimeModel(pretrained, device)
+            self.model = open_runtime_model(backend, pretrained, device,
+                                            backend_threads)
             self.pipeline = self._init_pipeline(self.config)
             self.visualizer = None
             self.tasks = self.model.tasks
-        elif backend == 'pytorch':
+        else:
+            if backend_threads is not None:
+                raise UserValueError(
+                    'backend threads are for the onnxruntime and openvino '
+                    "backends; PyTorch's: torch.set_num_threads or "
+                    'OMP_NUM_THREADS')
+            check_model_file(pretrained, backend)
             config = model if isinstance(model, Config) else \
                 Config.fromfile(model)
             if kwargs:
@@ -170,9 +188,6 @@ class AttributeInferencer(BaseInferencer):
             super().__init__(init_trained_model(config, pretrained, device),
                              pretrained=False, device=device)
             self.tasks = model_tasks(self.model)
-        else:
-            raise ValueError(f"backend {backend!r}: 'pytorch' or "
-                             "'onnxruntime'")
         if thresholds is None:
             thresholds = evaluator_thresholds(
                 self.config.get('test_evaluator'))

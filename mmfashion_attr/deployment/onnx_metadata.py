@@ -1,14 +1,18 @@
-"""What an exported ONNX file says about itself: its tasks and its input, as
-JSON under one ``metadata_props`` key, written at export and read back by the
-runtime wrapper (one module both import, so the two cannot drift apart)."""
+"""What an exported model file says about itself: its tasks, its input and
+its precision, as JSON under one key (ONNX ``metadata_props``; the OpenVINO
+IR's rt_info), written at export and quantisation and read back by the
+runtime wrappers (one module all of them import, so they cannot drift
+apart)."""
 import json
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
-METADATA_KEY = 'mmfashion_attr'  # onnx metadata_props key: tasks, input
+from .backends import WrongModelFileError
+
+METADATA_KEY = 'mmfashion_attr'  # onnx metadata_props / IR rt_info key
 
 
 def metadata_value(tasks: Sequence[dict], image_size: Sequence[int]) -> str:
-    """The JSON stored under :data:`METADATA_KEY`.
+    """The JSON stored under :data:`METADATA_KEY` by the fp32 export.
 
     Args:
         tasks: ``[dict(name, multi_label, classes), ...]`` in output order.
@@ -21,14 +25,31 @@ def metadata_value(tasks: Sequence[dict], image_size: Sequence[int]) -> str:
                    channels='BGR')))
 
 
-def read_metadata(custom_metadata: Dict[str, str], source: str) -> dict:
-    """``dict(tasks, image_size)`` from an ONNX file's custom metadata map.
+def quantized_value(value: str, quantization: dict) -> str:
+    """An fp32 file's metadata JSON, everything kept, marked int8:
+    ``precision: 'int8'`` and ``quantization`` (how it was quantised)."""
+    meta = json.loads(value)
+    meta.update(precision='int8', quantization=quantization)
+    return json.dumps(meta)
+
+
+def read_metadata(custom_metadata: Dict[str, str], source: str,
+                  value: Optional[str] = None) -> dict:
+    """``dict(tasks, image_size, precision, value)`` from a file's custom
+    metadata map (``value``: the JSON itself, when the caller read it).
+    ``precision`` is ``'fp32'`` or ``'int8'`` (files written before it was
+    recorded: fp32).
 
     Raises:
-        ValueError: naming ``source`` when the file has no such metadata.
+        WrongModelFileError: (a ``ValueError``) naming ``source`` when the
+            file has no such metadata.
     """
-    if METADATA_KEY not in custom_metadata:
-        raise ValueError(f'{source} has no {METADATA_KEY!r} metadata: '
-                         'export it with tools/deployment/pytorch2onnx.py')
-    meta = json.loads(custom_metadata[METADATA_KEY])
-    return dict(tasks=meta['tasks'], image_size=tuple(meta['input']['size']))
+    if value is None:
+        if METADATA_KEY not in custom_metadata:
+            raise WrongModelFileError(
+                f'{source} has no {METADATA_KEY!r} metadata: export it with '
+                'tools/deployment/pytorch2onnx.py or export_backend.py')
+        value = custom_metadata[METADATA_KEY]
+    meta = json.loads(value)
+    return dict(tasks=meta['tasks'], image_size=tuple(meta['input']['size']),
+                precision=meta.get('precision', 'fp32'), value=value)

@@ -90,8 +90,9 @@ class AttributePredictor:
     """Every attribute of an image, as :class:`AttributeInferencer` gives it.
 
     Args:
-        inferencer (AttributeInferencer): Its pipeline, model (PyTorch or
-            ONNX Runtime), tasks and thresholds are used as they are.
+        inferencer (AttributeInferencer): Its pipeline, model (PyTorch,
+            ONNX Runtime or OpenVINO), tasks and thresholds are used as
+            they are.
         config_name (str): Shown in the schema and errors.
         checkpoint (str, optional): The weights file, hashed for the schema.
 
@@ -105,9 +106,10 @@ class AttributePredictor:
 
     @property
     def backend(self) -> str:
-        """'pytorch' or 'onnxruntime' (metrics)."""
-        return 'onnxruntime' if type(self.inferencer.model).__name__ == \
-            'OnnxRuntimeModel' else 'pytorch'
+        """'pytorch', or the runtime model's backend: 'onnxruntime',
+        'onnxruntime-int8', 'openvino', 'openvino-int8' (metrics,
+        /v1/schema)."""
+        return getattr(self.inferencer.model, 'backend', 'pytorch')
 
     def __init__(self, inferencer: AttributeInferencer, config_name: str,
                  checkpoint: Optional[str] = None):
@@ -244,16 +246,18 @@ def build_predictor(config: Union[str, Config], checkpoint: str,
                     backend: str = 'pytorch', device: Optional[str] = None,
                     thresholds=None, topk: int = 5,
                     garment_detector: Optional[str] = None,
-                    garment_score: str = 'combined'):
+                    garment_score: str = 'combined',
+                    backend_threads: Optional[int] = None):
     """The predictor a config (file or object) calls for: M2Fashion models
-    take known attributes; the attribute classifiers run on PyTorch or ONNX
-    Runtime; detection models are not served. A checkpoint that does not
-    fit the config (missing, unexpected or mis-shaped keys, another
-    attribute schema) raises :class:`CheckpointMismatchError` naming the
+    take known attributes; the attribute classifiers run on PyTorch, ONNX
+    Runtime or OpenVINO (fp32 or int8); detection models are not served. A
+    checkpoint that does not fit the config (missing, unexpected or
+    mis-shaped keys, another attribute schema) raises :class:`CheckpointMismatchError` naming the
     keys (strict loading: :func:`init_trained_model`). A garment detector
     (``garment_ood_report.py --save-detector``) adds ``garment`` and
     ``garment_score`` to each image's answer (attribute classifiers on
-    PyTorch only). The predictor's
+    PyTorch only). ``backend_threads``: the ONNX Runtime / OpenVINO
+    backends' thread count (default: the runtime's own). The predictor's
     ``files`` (:func:`model_files`) are reported by ``/v1/schema``."""
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     name = osp.basename(config if isinstance(config, str) else
@@ -263,9 +267,10 @@ def build_predictor(config: Union[str, Config], checkpoint: str,
         if garment_detector is not None:
             raise ValueError(f'{name}: a garment detector needs a '
                              'MultiTaskMaskedHead attribute classifier')
-        if backend != 'pytorch':
+        if backend != 'pytorch' or backend_threads is not None:
             raise ValueError(f'{name}: M2Fashion models are served with '
-                             "--backend pytorch only (no ONNX export)")
+                             '--backend pytorch only (no ONNX export), '
+                             'without --backend-threads')
         predictor = M2FashionPredictor(M2FashionInferencer(
             cfg, checkpoint, device=device or 'cpu'), name, checkpoint, topk)
     elif 'roi_head' in cfg.model:
@@ -276,6 +281,7 @@ def build_predictor(config: Union[str, Config], checkpoint: str,
         predictor = AttributePredictor(AttributeInferencer(
             cfg, checkpoint, device=device, thresholds=thresholds,
             backend=backend, garment_detector=garment_detector,
-            garment_score=garment_score), name, checkpoint)
+            garment_score=garment_score, backend_threads=backend_threads),
+            name, checkpoint)
     predictor.files = model_files(cfg, config, checkpoint)
     return predictor

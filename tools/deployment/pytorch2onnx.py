@@ -21,17 +21,14 @@ import sys
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dataset import default_collate
-from mmpretrain.registry import DATASETS
 
 import mmfashion_attr  # noqa: F401
 from mmfashion_attr.apis import init_trained_model
-from mmfashion_attr.apis.attribute_inferencer import (expand_inputs,
-                                                      model_tasks,
-                                                      test_pipeline)
+from mmfashion_attr.apis.attribute_inferencer import model_tasks
+from mmfashion_attr.apis.packed_images import packed_images
 from mmfashion_attr.deployment import (ScoresModel, export_onnx,
                                        max_score_difference)
-from mmfashion_attr.utils.cli import run_main
+from mmfashion_attr.utils.cli import UserValueError, run_main
 
 
 def parse_args():
@@ -56,24 +53,10 @@ def parse_args():
 
 def real_images(cfg, images, n) -> torch.Tensor:
     """``n`` images through the test pipeline, packed: uint8 (n, 3, H, W)."""
-    if images:
-        pipeline = test_pipeline(cfg)
-        items = [pipeline(dict(img_path=p))
-                 for p in expand_inputs(images)[:n]]
-    else:
-        try:
-            dataset = DATASETS.build(cfg.test_dataloader.dataset)
-        except Exception as e:
-            sys.exit(f'cannot load the test set for the parity check ({e}); '
-                     'pass --images DIR')
-        items = [dataset[i] for i in range(min(n, len(dataset)))]
-    if not items:
-        sys.exit('no real image for the parity check')
-    shapes = {tuple(item['inputs'].shape) for item in items}
-    if len(shapes) > 1:
-        sys.exit(f'the test pipeline gives images of several sizes {shapes}: '
-                 'export needs one (end it with Pad or CenterCrop)')
-    return default_collate(items)['inputs']
+    try:
+        return packed_images(cfg, n, images)
+    except UserValueError as e:
+        sys.exit(f'{e} (for the parity check; pass --images DIR)')
 
 
 def main():
