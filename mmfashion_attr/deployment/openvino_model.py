@@ -77,5 +77,6 @@ class OpenVinoModel(RuntimeModel):
             meta, batch.get_length() if batch.is_static else None)
 
     def _run(self, images: np.ndarray) -> np.ndarray:
-        # a copy: the request reuses its output buffer on the next call
-        return np.array(self.request.infer({0: images})[0], copy=True)
+        # share_outputs=False (the default): a copy, not the request's
+        # output buffer, which the next call overwrites
+        return self.request.infer({0: images}, share_outputs=False)[0]
