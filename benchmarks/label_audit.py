@@ -6,7 +6,7 @@ ranking (several draws: mean, sample std) and the naive method, a model
 trained on all the noisy training data scoring its own training images.
 
     python benchmarks/label_audit.py [--config configs/label_audit/...py]
-        [--folds 3] [--num-train 1200] [--num-val 200] [--size 64]
+        [--folds 3] [--heads config|linear] [--num-train 1200] [--num-val 200] [--size 64]
         [--noise 0.05] [--noise-seed 0] [--random-draws 20]
         [--work-dir work_dirs/label_audit_bench] [--cfg-options ...]
         [--results benchmarks/results/label_audit.jsonl]
@@ -56,6 +56,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default=CONFIG)
     parser.add_argument('--folds', type=int, default=3)
+    parser.add_argument('--heads', choices=['config', 'linear'],
+                        default='config',
+                        help="cross_val_scores.py's --heads")
     parser.add_argument('--num-train', type=int, default=1200)
     parser.add_argument('--num-val', type=int, default=200)
     parser.add_argument('--size', type=int, default=64)
@@ -157,6 +160,8 @@ def run(args) -> dict:
     import torch
 
     from mmfashion_attr.analysis.label_audit import audit_catalogue
+    from mmfashion_attr.analysis.linear_fold_heads import \
+        linear_cross_val_scores
     from mmfashion_attr.analysis.out_of_fold import cross_val_scores
     from mmfashion_attr.datasets.synthfashion import generate, is_current
     from mmfashion_attr.datasets.synthfashion.label_noise import (
@@ -179,10 +184,17 @@ def run(args) -> dict:
     truth = {(f['image'], f['attribute'])
              for f in read_noise_truth(osp.join(data, TRUTH))}
     name = osp.splitext(osp.basename(args.config))[0]
-    work = osp.join(args.work_dir, f'{name}_{args.num_train}_noise'
-                    f'{args.noise}_seed{args.noise_seed}')
-    oof = cross_val_scores(cfg, osp.join(work, 'oof'), args.folds)
-    naive, naive_seconds = in_sample_scores(cfg, osp.join(work, 'in_sample'))
+    work = osp.join(args.work_dir, f'{name}_{args.heads}_{args.num_train}_'
+                    f'noise{args.noise}_seed{args.noise_seed}')
+    if args.heads == 'linear':  # no training: features and regressions
+        oof = linear_cross_val_scores(cfg, osp.join(work, 'oof'), args.folds,
+                                      in_sample=True)
+        naive, naive_seconds = oof['in_sample_scores'], 0.0
+        oof['folds'] = [dict(train_seconds=oof['seconds'])]
+    else:
+        oof = cross_val_scores(cfg, osp.join(work, 'oof'), args.folds)
+        naive, naive_seconds = in_sample_scores(cfg,
+                                                osp.join(work, 'in_sample'))
     ann = osp.join(data, spec.ann_file)
     schema = osp.join(data, spec.schema_file)
     img_prefix = osp.join(data, spec.data_prefix)
@@ -205,7 +217,8 @@ def run(args) -> dict:
         train_seconds=sum(fold_seconds) + naive_seconds,
         cfg_options=args.cfg_options,
         fold_models=fold_models,
-        benchmark=dict(folds=args.folds, num_train=args.num_train,
+        benchmark=dict(folds=args.folds, heads=args.heads,
+                       num_train=args.num_train,
                        size=args.size, detail_scale=args.detail_scale,
                        noise=args.noise,
                        random_draws=args.random_draws,
@@ -244,6 +257,11 @@ def _trust(records: List[dict], name: str) -> str:
             f'({sum(m["trusted"] for m in models)}/{len(models)})')
 
 
+def _heads(benchmark: dict) -> str:
+    return (' (linear heads on its frozen features)'
+            if benchmark.get('heads') == 'linear' else '')
+
+
 def _runs(records: List[dict]) -> str:
     runs = []
     for r in records:
@@ -253,7 +271,8 @@ def _runs(records: List[dict]) -> str:
         runs.append(
             f'noise seed {r["seed"]}: {b["num_train"]} training images at '
             f'{b["size"]} px, {scale}{b["noise"]:.0%} of each attribute\'s '
-            f'labels flipped, K={b["folds"]} folds, {r["config"]}, '
+            f'labels flipped, K={b["folds"]} folds{_heads(b)}, '
+            f'{r["config"]}, '
             f'{r["date"][:10]}, commit {r["commit"]}, {r["machine"]}, '
             f'training {(r.get("train_seconds") or 0) / 60:.0f} min (folds '
             f'and in-sample model), this run {b["total_seconds"] / 60:.0f} '
@@ -317,7 +336,8 @@ def comparison(groups: List[List[dict]]) -> str:
                             for n, m in r.get('fold_models', {}).items()
                             if not m['trusted'])
         lines.append(
-            f'| {osp.basename(records[0]["config"])} | {b["num_train"]} | '
+            f'| {osp.basename(records[0]["config"])}{_heads(b)} | '
+            f'{b["num_train"]} | '
             f'{len(records)} ({", ".join(str(r["seed"]) for r in records)})'
             f' | {_cell(records, "oof", "overall", "p_at_n")} | '
             f'{_cell(records, "oof_plain", "overall", "p_at_n")} | '
@@ -328,7 +348,8 @@ def comparison(groups: List[List[dict]]) -> str:
     lines.append('')
     for g in groups:
         size = g[0]['benchmark']['num_train']
-        lines.append(f'{osp.basename(g[0]["config"])}, {size} images: '
+        lines.append(f'{osp.basename(g[0]["config"])}'
+                     f'{_heads(g[0]["benchmark"])}, {size} images: '
                      f'{_runs(g)}')
     return '\n'.join(lines) + '\n'
 

@@ -16,7 +16,7 @@ and audit.html (the fold models' table and warnings, thumbnails, category,
 seller vs suggested value, sortable by score, filtered per attribute;
 opens from disk). Scores are calibrated per attribute (--no-calibration:
 as cleanlab gives them); opinions of fold models with a skill below
---min-skill (default 0.5) are ranked after every other row. Values the
+--min-skill (default 0.1) are ranked after every other row. Values the
 schema does not allow for the category are kind 'schema', unknown values
 'unknown_value'; the rest are cleanlab's (mmfashion_attr/analysis/
 label_audit.py). The catalogue is read by the training reader: a ragged

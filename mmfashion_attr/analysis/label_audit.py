@@ -50,7 +50,7 @@ from .fold_model_quality import warning as quality_warning
 logger = logging.getLogger(__name__)
 
 # fold models below this skill (fold_model_quality.py) are not trusted
-MIN_SKILL = 0.5
+MIN_SKILL = 0.1
 ISSUE_COLUMNS = ('rank', 'image', 'attribute', 'seller_value',
                  'suggested_value', 'score', 'kind', 'reason')
 

@@ -251,7 +251,7 @@ def test_an_untrusted_attribute_is_ranked_after_the_trusted_ones(tmp_path):
     rows, summary = audit_catalogue(ann, schema, scores, str(tmp_path))
     pattern = summary['pattern']
     assert not pattern['fold_model']['trusted']
-    assert pattern['fold_model']['skill'] < 0.5
+    assert pattern['fold_model']['skill'] < 0.1
     assert 'not clearly better than the majority baseline' in \
         pattern['warning']
     # closure: 'button' on every labelled row, nothing to tell apart
