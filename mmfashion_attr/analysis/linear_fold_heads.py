@@ -74,7 +74,11 @@ def pooled_features(cfg: Config, paths: Sequence[str], batch_size: int = 32,
     from ..apis.attribute_inferencer import test_pipeline
     from ..apis.catalog_inference import collate
     from ..apis.image_path_dataset import ImagePathDataset
-    model = MODELS.build(copy.deepcopy(cfg.model))
+    spec = copy.deepcopy(cfg.model)
+    if 'data_preprocessor' in cfg:  # as the Runner and get_model merge it
+        spec.setdefault('data_preprocessor',
+                        copy.deepcopy(cfg.data_preprocessor))
+    model = MODELS.build(spec)
     model.init_weights()
     model.eval()
     backbone = frozen_backbone(model)

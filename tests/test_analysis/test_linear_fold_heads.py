@@ -116,3 +116,26 @@ def test_each_fold_is_scored_by_heads_that_never_saw_it(monkeypatch):
     for (train, test), held in zip(calls, folds * 2):
         assert test == set(held) and not train & test
         assert train | test == set(range(30))
+
+
+def test_features_are_the_normalised_images_pooled_maps(lite0_audit,
+                                                        synth_root):
+    """The config's data preprocessor (RGB in [-1, 1] for the ImageNet
+    weights) is applied before the frozen backbone, as in training."""
+    import torch
+    from mmpretrain.registry import MODELS
+
+    from mmfashion_attr.apis.attribute_inferencer import test_pipeline
+    path = osp.join(synth_root, 'images', 'train', '000000.jpg')
+    features, errors = lin.pooled_features(lite0_audit, [path], 1, 0,
+                                           log=lambda s: None)
+    assert not errors
+    packed = test_pipeline(lite0_audit)(dict(img_path=path))['inputs']
+    x = (packed[None].float()[:, [2, 1, 0]] - 127.5) / 127.5
+    backbone = MODELS.build(dict(lite0_audit.model.backbone.backbone))
+    backbone.init_weights()
+    with torch.no_grad():
+        maps = backbone.eval()(x)
+    want = torch.cat([torch.cat([m.mean((2, 3)), m.amax((2, 3))], 1)
+                      for m in maps], 1)[0].numpy()
+    assert np.allclose(features[0], want, atol=1e-4)
