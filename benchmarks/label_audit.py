@@ -184,8 +184,9 @@ def run(args) -> dict:
     truth = {(f['image'], f['attribute'])
              for f in read_noise_truth(osp.join(data, TRUTH))}
     name = osp.splitext(osp.basename(args.config))[0]
-    work = osp.join(args.work_dir, f'{name}_{args.heads}_{args.num_train}_'
-                    f'noise{args.noise}_seed{args.noise_seed}')
+    folds = '' if args.folds == 3 else f'_k{args.folds}'
+    work = osp.join(args.work_dir, f'{name}_{args.heads}{folds}_'
+                    f'{args.num_train}_noise{args.noise}_seed{args.noise_seed}')
     if args.heads == 'linear':  # no training: features and regressions
         oof = linear_cross_val_scores(cfg, osp.join(work, 'oof'), args.folds,
                                       in_sample=True)
