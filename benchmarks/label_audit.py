@@ -263,6 +263,12 @@ def _heads(benchmark: dict) -> str:
             if benchmark.get('heads') == 'linear' else '')
 
 
+def _work(benchmark: dict) -> str:
+    return ('features and regressions (folds and in-sample)'
+            if benchmark.get('heads') == 'linear' else
+            'training (folds and in-sample model)')
+
+
 def _runs(records: List[dict]) -> str:
     runs = []
     for r in records:
@@ -275,8 +281,8 @@ def _runs(records: List[dict]) -> str:
             f'labels flipped, K={b["folds"]} folds{_heads(b)}, '
             f'{r["config"]}, '
             f'{r["date"][:10]}, commit {r["commit"]}, {r["machine"]}, '
-            f'training {(r.get("train_seconds") or 0) / 60:.0f} min (folds '
-            f'and in-sample model), this run {b["total_seconds"] / 60:.0f} '
+            f'{_work(b)} {(r.get("train_seconds") or 0) / 60:.0f} min, '
+            f'this run {b["total_seconds"] / 60:.0f} '
             'min (finished steps of earlier runs reused), load average '
             f'{b["loadavg_start"][0]:.1f} at the start, '
             f'{b["loadavg_end"][0]:.1f} at the end')
