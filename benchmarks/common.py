@@ -18,13 +18,19 @@ def pipeline_size(pipeline) -> int:
     raise ValueError('no Pad in the pipeline: pass --size')
 
 
-def synthfashion_at(size: int, num_images: int) -> str:
+def synthfashion_at(size: int, num_images: int,
+                    detail_scale: str = 'synth') -> str:
     """A SynthFashion folder with ``num_images`` training JPEGs of ``size``
-    px (and one val image), reused while its arguments match."""
+    px (and one val image), reused while its arguments match;
+    ``detail_scale='photo'``: small details at real garments' proportions
+    (a folder of its own)."""
+    suffix = '' if detail_scale == 'synth' else f'_{detail_scale}'
     data = osp.join(tempfile.gettempdir(),
-                    f'mmfa_bench_synth_{size}_{num_images}')
-    if not is_current(data, num_images, 1, size=size, seed=0):
-        generate(data, num_images, 1, size=size, seed=0, workers=2)
+                    f'mmfa_bench_synth_{size}_{num_images}{suffix}')
+    if not is_current(data, num_images, 1, size=size, seed=0,
+                      detail_scale=detail_scale):
+        generate(data, num_images, 1, size=size, seed=0, workers=2,
+                 detail_scale=detail_scale)
     return data
 
 
