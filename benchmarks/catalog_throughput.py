@@ -66,7 +66,7 @@ from mmengine.dataset import default_collate
 from torch.utils.data import DataLoader
 
 import mmfashion_attr  # noqa: F401
-from common import pipeline_size, spread, synthfashion_at
+from common import output_to, pipeline_size, spread, synthfashion_at
 from mmfashion_attr.apis import AttributeInferencer, init_trained_model
 from mmfashion_attr.apis.attribute_inferencer import model_tasks, test_pipeline
 from mmfashion_attr.apis.catalog_inference import collate, infer_catalog
@@ -255,13 +255,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    out = open(args.out, 'w') if args.out else None
-
-    def say(text=''):
-        print(text, flush=True)
-        if out:
-            out.write(text + '\n')
-            out.flush()
+    say = output_to(args.out)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -270,8 +264,6 @@ def main():
         run(args, say, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if out:
-            out.close()
 
 
 def run(args, say, work):

@@ -1,9 +1,11 @@
 """What the benchmark scripts share: the input size a pipeline gives,
 SynthFashion images at that size (generated once, under the temp folder),
-a per-call timer and the median (min-max) of repetitions."""
+a per-call timer, the median (min-max) of repetitions and output kept in a
+file as it is printed."""
 import os.path as osp
 import tempfile
 import time
+from typing import Optional
 
 import numpy as np
 
@@ -55,3 +57,18 @@ def spread(values, fmt='{:.1f}') -> str:
     values = np.asarray(values)
     return (fmt.format(np.median(values)) + ' (' + fmt.format(values.min())
             + '-' + fmt.format(values.max()) + ')')
+
+
+def output_to(path: Optional[str]):
+    """``say(text='')``: print a line and, with ``path``, also write it to
+    that file (flushed at once), so a benchmark's raw output is kept as it
+    ran, even when the run is cut short."""
+    out = open(path, 'w', encoding='utf-8') if path else None
+
+    def say(text: str = '') -> None:
+        print(text, flush=True)
+        if out is not None:
+            out.write(text + '\n')
+            out.flush()
+
+    return say

@@ -40,7 +40,7 @@ from mmengine.config import Config
 from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
-from common import pipeline_size, spread, synthfashion_at
+from common import output_to, pipeline_size, spread, synthfashion_at
 from mmfashion_attr.utils.run_records import git_commit
 from mmfashion_attr.apis import AttributeInferencer
 
@@ -165,13 +165,7 @@ def main():
     parser.add_argument('--out', default=None,
                         help='also write the output to this file')
     args = parser.parse_args()
-    out = open(args.out, 'w') if args.out else None
-
-    def say(text=''):
-        print(text, flush=True)
-        if out:
-            out.write(text + '\n')
-            out.flush()
+    say = output_to(args.out)
 
     tmp = tempfile.mkdtemp()
     cfg = Config.fromfile(args.config)
@@ -233,8 +227,6 @@ def main():
             spread(lat[:, k]) for k in range(3)]
         say(f'{name:<34}{spread(rates):>22}' +
             ''.join(f'{c:>22}' for c in cells) + f'{batch:>12}{ratio:>12}')
-    if out:
-        out.close()
 
 
 if __name__ == '__main__':
