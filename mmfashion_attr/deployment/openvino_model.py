@@ -9,6 +9,7 @@ from ..errors import UserValueError
 from .backends import check_model_file, require
 from .onnx_metadata import METADATA_KEY, read_metadata
 from .runtime_model import RuntimeModel
+from .signal_stack import preserve_signal_stack
 
 
 def openvino_device(device: Optional[str]) -> str:
@@ -68,8 +69,9 @@ class OpenVinoModel(RuntimeModel):
         config = {'INFERENCE_PRECISION_HINT': 'f32'}
         if threads is not None:
             config['INFERENCE_NUM_THREADS'] = int(threads)
-        self.compiled = core.compile_model(model, openvino_device(device),
-                                           config)
+        with preserve_signal_stack():  # loads the CPU plugin
+            self.compiled = core.compile_model(
+                model, openvino_device(device), config)
         self.request = self.compiled.create_infer_request()
 
     def _set_metadata(self, meta: dict, batch) -> None:

@@ -7,6 +7,7 @@ from .backends import require
 from .onnx_metadata import quantized_value
 from .openvino_export import save_openvino
 from .quantize_onnx import calibration_batches
+from .signal_stack import preserve_signal_stack
 
 PRESETS = ('performance', 'mixed')
 
@@ -39,9 +40,10 @@ def quantize_openvino(model_file: str, out: str, images: np.ndarray,
     shape = model.inputs[0].get_partial_shape()[0]
     batch = shape.get_length() if shape.is_static else None
     batches = list(calibration_batches(images, batch))
-    quantized = nncf.quantize(
-        model, nncf.Dataset(batches), subset_size=len(batches),
-        preset=getattr(nncf.QuantizationPreset, preset.upper()))
+    with preserve_signal_stack():  # NNCF compiles models of its own
+        quantized = nncf.quantize(
+            model, nncf.Dataset(batches), subset_size=len(batches),
+            preset=getattr(nncf.QuantizationPreset, preset.upper()))
     quantization = dict(
         tool=f'nncf.quantize (nncf {nncf.__version__})', preset=preset,
         weights='int8 per channel', calibration_images=int(len(images)))
