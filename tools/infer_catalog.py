@@ -3,7 +3,7 @@
     python tools/infer_catalog.py CONFIG CKPT (--ann FILE.csv|.jsonl |
         --images DIR | --list FILE) --out OUT_DIR [--img-prefix DIR]
         [--thresholds F] [--batch-size 32] [--workers 4] [--max-batches N]
-        [--launcher pytorch] [--backend B [--backend-threads N]]
+        [--launcher pytorch] [--backend auto|B [--backend-threads N]]
         [--retry-errors]
         [--merge FILE.jsonl|.csv] [--garment-detector NPZ]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
@@ -24,7 +24,10 @@ tools/merge_catalog_output.py). --backend onnxruntime, onnxruntime-int8,
 openvino or openvino-int8: CKPT is a tools/deployment/export_backend.py
 file of that backend (onnxruntime: also a pytorch2onnx.py file; openvino
 runs on the CPU), --backend-threads its runtime's threads (default: the
-runtime's own). --thresholds from
+runtime's own). --backend auto (the default): a checkpoint runs on
+pytorch; an exported file on the fastest of the installed backends that
+run it, timed on a few batches when it is opened (printed, and in
+report.json "backend" / "backend_choice"). --thresholds from
 calibrate_thresholds.py --target-precision: each predicted value in
 "attributes" also has "decision": "auto" or "review"
 (docs/inference_and_deployment.md, "Auto-accept at a chosen precision").
@@ -50,6 +53,7 @@ from mmfashion_attr.apis.catalog_inference import (catalogue_images,
                                                    infer_catalog,
                                                    merge_outputs, next_run_id)
 from mmfashion_attr.deployment.backends import BACKENDS
+from mmfashion_attr.deployment.pick_backend import describe
 from mmfashion_attr.utils import prepare_distributed
 from mmfashion_attr.utils.cli import add_garment_arguments, run_main
 
@@ -78,7 +82,8 @@ def parse_args():
     parser.add_argument('--merge', default=None, metavar='FILE',
                         help='then write FILE (.jsonl or .csv): each image '
                         'of OUT_DIR once')
-    parser.add_argument('--backend', choices=BACKENDS, default='pytorch')
+    parser.add_argument('--backend', choices=('auto', ) + BACKENDS,
+                        default='auto')
     parser.add_argument('--backend-threads', type=int, default=None,
                         help='threads of the onnxruntime / openvino '
                         "backends (default: the runtime's own)")
@@ -105,6 +110,9 @@ def main():
                                      garment_detector=args.garment_detector,
                                      garment_score=args.garment_score,
                                      backend_threads=args.backend_threads)
+    if rank == 0 and inferencer.backend_choice is not None:
+        print(f'backend auto: {describe(inferencer.backend_choice)}',
+              flush=True)
     paths = catalogue_images(args.ann, args.images, args.list,
                              args.img_prefix)
     os.makedirs(args.out, exist_ok=True)
@@ -124,7 +132,10 @@ def main():
             counts[key] //= world  # every rank counted them
     if rank == 0:
         counts.update(images=len(paths), run=run_id[0], processes=world,
-                      seconds=round(time.perf_counter() - start, 1))
+                      seconds=round(time.perf_counter() - start, 1),
+                      backend=inferencer.backend)
+        if inferencer.backend_choice is not None:
+            counts['backend_choice'] = inferencer.backend_choice
         with open(osp.join(args.out, 'report.json'), 'w') as f:
             json.dump(counts, f, indent=1)
         if args.merge:

@@ -33,6 +33,8 @@ test_pipeline = [
 ]
 train_pipeline = test_pipeline[:3] + [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'), pack]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# flips drawn from (seed, epoch, index), as the base's (SeededRandomness)
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='SeededRandomness', transforms=train_pipeline)]))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

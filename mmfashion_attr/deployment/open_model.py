@@ -10,9 +10,13 @@ from .runtime_model import RuntimeModel
 
 def open_runtime_model(backend: str, model_file: str,
                        device: Optional[str] = None,
-                       threads: Optional[int] = None) -> RuntimeModel:
+                       threads: Optional[int] = None,
+                       any_precision: bool = False) -> RuntimeModel:
     """``backend`` (one of :data:`RUNTIME_BACKENDS`) running
     ``model_file``: an :class:`OnnxRuntimeModel` or :class:`OpenVinoModel`.
+
+    ``any_precision``: open an int8 file with the fp32 backend's name (and
+    the reverse); the model's ``backend`` then says which it is.
 
     Raises:
         MissingExtraError: the backend's package is not installed (the
@@ -32,5 +36,6 @@ def open_runtime_model(backend: str, model_file: str,
     else:
         from .openvino_model import OpenVinoModel
         model = OpenVinoModel(model_file, device, threads)
-    check_precision(model_file, backend, model.precision)
+    if not any_precision:
+        check_precision(model_file, backend, model.precision)
     return model

@@ -1,6 +1,6 @@
 """Keep the calling thread's signal stack across OpenVINO calls.
 
-Our own because the fault is OpenVINO's (CPU plugin, 2026.4): each Core's
+Our own because the fault is OpenVINO's (CPU plugin, openvino 2026.4.1): each Core's
 CPU plugin installs a signal stack of its own (``sigaltstack``) when it is
 loaded and, when released, puts back the stack it found only if its own is
 still current. Two Cores released in the order they were made leave the
