@@ -10,7 +10,15 @@ JSON file (run by benchmarks/gpu_suite.sh on a lent GPU machine):
 2. batch-1 latency (median and min-max of --iters calls after warm-up):
    eager fp16 autocast, torch.compile'd, replayed CUDA graph, and ONNX
    Runtime's CUDA provider when this onnxruntime has it (fp32 export);
-3. inference images/s at batch 256 (eager fp16 autocast, channels_last).
+3. inference images/s at batch 256 (eager fp16 autocast, channels_last);
+4. the catalogue end to end on the device (benchmarks/catalog_throughput.py's
+   paths, as tools/infer_catalog.py runs them): 256 SynthFashion JPEGs of
+   1000 px (photo-scale details) -> JSON lines with the Lite0 catalogue
+   model (random weights), images/s median and min-max over 3 repetitions
+   after a warm-up batch: PyTorch fp32, PyTorch fp16 autocast, ONNX
+   Runtime's CUDA provider (fp32 export) when this onnxruntime has it,
+   TensorRT (ONNX Runtime's TensorRT provider) when it has that, and the
+   decode-only ceiling (the same DataLoader, no model).
 A step that cannot run here records why instead of numbers. --dry-run runs
 the same code on the CPU with a tiny model (the demo config at 64 px), 2
 iterations, compile backend 'eager', batch 2: what CI checks.
@@ -31,7 +39,7 @@ from mmpretrain.apis import get_model
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import train_throughput  # noqa: E402
-from common import synthfashion_at, timed  # noqa: E402
+from common import pipeline_size, synthfashion_at, timed  # noqa: E402
 
 import mmfashion_attr  # noqa: E402,F401
 from mmfashion_attr.apis.attribute_inferencer import model_tasks  # noqa
@@ -152,6 +160,66 @@ def onnxruntime_step(args, classifier, size) -> dict:
                 providers=providers)
 
 
+def catalog_step(args) -> dict:
+    """Step 4: images/s end to end per path on ``args.device``."""
+    import contextlib
+
+    import catalog_throughput as ct
+
+    from mmfashion_attr.apis import AttributeInferencer
+    from mmfashion_attr.apis.attribute_inferencer import test_pipeline
+    data = synthfashion_at(args.jpeg_size, args.catalog_images,
+                           detail_scale='photo')
+    folder = osp.join(data, 'images', 'train')
+    paths = sorted(osp.join(folder, f) for f in os.listdir(folder))
+    work = tempfile.mkdtemp(prefix='mmfa_gpu_catalog_')
+    model, cfg_file, ckpt = ct.random_model(ct.LITE0, data, work, 'lite0')
+    loader = argparse.Namespace(batch_size=args.catalog_batch,
+                                workers=args.workers)
+    cuda = torch.device(args.device).type == 'cuda'
+
+    def speeds(run, context=contextlib.nullcontext):
+        with context():
+            run(paths[:loader.batch_size])  # warm-up
+            seconds = [run(paths) for _ in range(args.catalog_repeats)]
+        ips = [len(paths) / s for s in seconds]
+        return dict(img_s_median=float(np.median(ips)), img_s_min=min(ips),
+                    img_s_max=max(ips), repeats=len(ips))
+
+    def end_to_end(inferencer):
+        return lambda p: ct.end_to_end(inferencer, p, loader, work)
+
+    out = dict(images=len(paths), jpeg_px=args.jpeg_size,
+               batch=loader.batch_size, workers=loader.workers)
+    pytorch = AttributeInferencer(cfg_file, ckpt, device=args.device)
+    out['pytorch_fp32'] = speeds(end_to_end(pytorch))
+    out['pytorch_fp16_autocast'] = speeds(
+        end_to_end(pytorch), lambda: torch.autocast('cuda', torch.float16)
+    ) if cuda else dict(skipped='fp16 autocast: CUDA only')
+    try:
+        import onnxruntime as ort
+        providers = ort.get_available_providers()
+        size = pipeline_size(
+            Config.fromfile(cfg_file).test_dataloader.dataset.pipeline)
+        onnx = ct.export('onnxruntime', model.float().cpu(), size, None,
+                         work, {})
+        runtime = AttributeInferencer(cfg_file, onnx, device=args.device,
+                                      backend='onnxruntime')
+        out['onnxruntime'] = dict(speeds(end_to_end(runtime)),
+                                  providers=runtime.model.session
+                                  .get_providers())
+    except (ImportError, RuntimeError) as e:
+        providers = []
+        out['onnxruntime'] = dict(skipped=f'{type(e).__name__}: {e}')
+    out['tensorrt'] = dict(
+        skipped='TensorRT through ONNX Runtime is not wired into '
+        f'OnnxRuntimeModel yet; providers here: {providers}')
+    cfg = Config.fromfile(cfg_file)
+    out['decode_only'] = speeds(
+        lambda p: ct.decode_only(test_pipeline(cfg), p, loader))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config',
@@ -165,6 +233,8 @@ def main():
         args.config, args.device, args.size = DEMO, 'cpu', 64
         args.iters, args.warmup, args.train_batch, args.batch = 2, 1, 2, 2
         args.workers, args.compile_backend = 0, 'eager'
+        args.jpeg_size, args.catalog_images = 64, 4
+        args.catalog_batch, args.catalog_repeats = 2, 1
     else:
         if not torch.cuda.is_available():
             parser.error('no CUDA device: run with --dry-run')
@@ -173,6 +243,8 @@ def main():
             256
         args.workers = min(8, os.cpu_count() or 1)
         args.compile_backend = 'inductor'
+        args.jpeg_size, args.catalog_images = 1000, 256
+        args.catalog_batch, args.catalog_repeats = 32, 3
     result = dict(suite='gpu_suite', dry_run=args.dry_run,
                   config=osp.relpath(args.config, ROOT), machine=machine(),
                   commit=git_commit(),
@@ -180,7 +252,8 @@ def main():
                   steps={})
     steps = [('train_eager', lambda: train_step(args, False)),
              ('train_compiled', lambda: train_step(args, True)),
-             ('inference', lambda: latency_steps(args))]
+             ('inference', lambda: latency_steps(args)),
+             ('catalog_end_to_end', lambda: catalog_step(args))]
     for name, step in steps:
         start = time.perf_counter()
         try:

@@ -1,6 +1,7 @@
 """benchmarks/gpu_suite.py's CPU dry run: the GPU suite's code paths (Runner
 and plain loop, eager and compiled; latency steps; ONNX Runtime; batch
-throughput) on a tiny model, writing the one JSON a GPU run writes."""
+throughput; the catalogue end to end) on a tiny model, writing the one JSON
+a GPU run writes."""
 import json
 
 from tests.helpers.run_tool import run
@@ -24,3 +25,11 @@ def test_dry_run_writes_every_step(tmp_path):
     assert inference['b1_onnxruntime']['providers'] == [
         'CPUExecutionProvider']
     assert inference['b2_eager_fp16']['img_s'] > 0
+    catalog = steps['catalog_end_to_end']
+    assert catalog['images'] == 4
+    for name in ('pytorch_fp32', 'onnxruntime', 'decode_only'):
+        assert 0 < catalog[name]['img_s_min'] <= \
+            catalog[name]['img_s_median'] <= catalog[name]['img_s_max']
+    assert catalog['pytorch_fp16_autocast'] == dict(
+        skipped='fp16 autocast: CUDA only')
+    assert 'skipped' in catalog['tensorrt']
