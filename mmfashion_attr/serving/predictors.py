@@ -19,10 +19,20 @@ from .request_parsing import RequestError, Upload
 
 
 def file_sha256(path: str) -> str:
+    """SHA-256 of the file; of an OpenVINO IR (``.xml``): of the ``.xml``
+    followed by its ``.bin`` (the weights), so that other weights under the
+    same ``.xml`` are another model."""
+    from ..deployment.backends import file_kind
+    paths = [path]
+    weights = osp.splitext(path)[0] + '.bin'
+    if osp.isfile(path) and file_kind(path) == 'openvino-ir' and \
+            osp.isfile(weights):
+        paths.append(weights)
     digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
+    for name in paths:
+        with open(name, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 20), b''):
+                digest.update(block)
     return digest.hexdigest()
 
 
