@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.apis import get_model
 
+from ..models.backbones import FrozenFeatureCache
 from ..utils.checkpoint_loading import load_trained_weights
 
 
@@ -27,7 +28,8 @@ def init_trained_model(config: Union[str, Config],
 
     Returns:
         nn.Module: In eval mode, with ``dataset_meta`` from the checkpoint's
-        ``meta`` when it has one.
+        ``meta`` when it has one; a ``FrozenFeatureCache`` backbone with
+        its cache off (``bypass``).
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     model = get_model(cfg, pretrained=False, device=None)
@@ -38,6 +40,9 @@ def init_trained_model(config: Union[str, Config],
         meta = loaded.get('meta') or {}
         if 'dataset_meta' in meta:
             model._dataset_meta = meta['dataset_meta']
+    for module in model.modules():  # new images: nothing to cache
+        if isinstance(module, FrozenFeatureCache):
+            module.bypass = True
     if device is not None:
         model.to(device)
     return model.eval()

@@ -66,3 +66,26 @@ def test_another_output_choice_does_not_read_the_entries(tmp_path):
                                   cache_dir=str(tmp_path))
     out = last_tap(x)
     assert len(out) == 1 and out[0].shape[1] == 320
+
+
+def test_a_trained_model_predicting_keeps_no_entry(tmp_path, synth_root):
+    """init_trained_model (inferencer, infer_catalog, service, export)
+    turns the cache off: no entry per catalogue image, and the forward is
+    the backbone's, so the model exports."""
+    from mmengine.config import Config
+
+    from mmfashion_attr.apis import init_trained_model
+    from tests.helpers.tiny_config import write_tiny_config
+    cfg = Config.fromfile(write_tiny_config(tmp_path / 'tiny.py',
+                                            synth_root))
+    cfg.model.backbone = dict(type='FrozenFeatureCache',
+                              backbone=dict(FROZEN_LITE, out_indices=(2, 3, 4)),
+                              cache_dir=str(tmp_path / 'cache'))
+    cfg.model.neck.in_channels = [40, 112, 320]
+    cfg.model.head.in_channels = 40 + 112 + 320
+    model = init_trained_model(cfg, None)
+    assert model.backbone.bypass
+    with torch.no_grad():
+        model(torch.randn(2, 3, 64, 64), mode='tensor')
+    assert not (tmp_path / 'cache').exists()
+    assert model.backbone.hits == model.backbone.misses == 0

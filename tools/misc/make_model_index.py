@@ -69,6 +69,8 @@ SYSTEMS = OrderedDict([
      dict(name='Multi-Scale FPN Ablation (SynthFashion, frozen Lite0)',
           paper=PAREKH)),
     ('demo', dict(name='Multi-Scale FPN Demo', paper=PAREKH)),
+    ('catalogue',
+     dict(name='Multi-Scale FPN Catalogue Model (CPU)', paper=PAREKH)),
     ('label_audit', dict(name='Label Audit', paper=CONFIDENT_LEARNING)),
     ('attr_mask_rcnn', dict(name='Attribute Mask R-CNN', paper=CS231N)),
     ('m2fashion', dict(name='M2Fashion', paper=M2FASHION)),

@@ -29,7 +29,10 @@ class FrozenFeatureCache(BaseModule):
     or weight never reads a stale entry. Cached maps come from whatever batch first held the
     image; batch composition changes the float rounding of a convolution, so
     they equal a fresh forward pass to about 1e-6, not bit for bit.
-    For experiments: export (ONNX) the inner backbone's config instead.
+    With ``bypass`` set the cache is off and the forward is the backbone's:
+    a trained model predicting new images (``init_trained_model`` sets it:
+    the inferencer, infer_catalog, the service and the export tools) keeps
+    no entry per catalogue image and exports (ONNX) as the backbone.
 
     Args:
         backbone (dict): The backbone's config; its parameters must all be
@@ -56,6 +59,7 @@ class FrozenFeatureCache(BaseModule):
         self.keep_in_memory = keep_in_memory
         self._memory: Dict[str, Features] = {}
         self.hits = self.misses = 0
+        self.bypass = False
 
     def train(self, mode: bool = True):
         """Train mode for the module; the backbone stays in eval mode."""
@@ -100,6 +104,8 @@ class FrozenFeatureCache(BaseModule):
             os.replace(path + '.tmp', path)  # whole entries only
 
     def forward(self, x: torch.Tensor) -> Features:
+        if self.bypass:
+            return tuple(self.backbone(x))
         weights = self._weights_key()
         pixels = x.detach().cpu().contiguous()
         keys = [weights + hashlib.blake2b(
