@@ -58,7 +58,8 @@ def pick_backend(
     Args:
         model_file (str): A checkpoint or an exported file.
         device (str, optional): On another device than the CPU nothing
-            is timed: the file's first backend.
+            is timed: the file's first backend (an IR: OpenVINO on the
+            CPU).
         threads (int, optional): The runtimes' threads.
         batch (int): Images per timed batch (a dynamic-batch file).
         measure: ``(model, batch) -> images/s``; timed by default.
@@ -74,12 +75,15 @@ def pick_backend(
             backend='pytorch', images_per_second={}, not_tried={},
             reason='a PyTorch checkpoint runs on pytorch; for onnxruntime / '
             'openvino export it (tools/deployment/export_backend.py)')
-    if device is not None and str(device).lower() != 'cpu':
+    on_device = device is not None and str(device).lower() != 'cpu'
+    if on_device:
         candidates = candidates[:1]  # timed on the CPU only
     speeds, not_tried, best = {}, {}, None
     for name in candidates:
+        # OpenVINO runs on the CPU here, whatever device PyTorch would use
+        where = None if name == 'openvino' else device
         try:
-            model = open_runtime_model(name, model_file, device, threads,
+            model = open_runtime_model(name, model_file, where, threads,
                                        any_precision=True)
         except MissingExtraError as e:
             not_tried[name] = str(e)
@@ -102,10 +106,20 @@ def pick_backend(
                 not_tried.values()))
     choice = dict(backend=best.backend, images_per_second=speeds,
                   not_tried=not_tried,
-                  reason='the fastest here' if len(speeds) > 1 else
-                  'the only one installed for this file')
+                  reason=_reason(len(speeds), on_device, not_tried))
     logging.getLogger(__name__).info('backend auto: %s', describe(choice))
     return best.backend, best, choice
+
+
+def _reason(measured: int, on_device: bool, not_tried: Dict) -> str:
+    if measured > 1:
+        return 'the fastest here'
+    if on_device:
+        return "the file's first backend (not timed on a device other " \
+            'than the CPU)'
+    if not_tried:
+        return 'the only one installed for this file'
+    return 'the only backend for this file'
 
 
 def describe(choice: Dict) -> str:

@@ -89,3 +89,12 @@ def test_infer_catalog_reports_its_choice(tiny_backends, tmp_path):
     assert report['backend'] == choice['backend']
     assert set(choice['images_per_second']) == {'onnxruntime', 'openvino'}
     assert f'backend auto: {describe(choice)}' in proc.stdout
+
+
+def test_an_ir_runs_on_the_cpu_when_the_device_is_cuda(tiny_backends):
+    """infer_catalog passes cuda on a GPU machine; OpenVINO has no CUDA."""
+    backend, model, choice = pick_backend(tiny_backends.file('openvino'),
+                                          device='cuda:0',
+                                          measure=speeds({'openvino': 1.0}))
+    assert backend == 'openvino' == model.backend
+    assert 'not timed' in choice['reason']
