@@ -8,6 +8,7 @@ file ``onnxruntime`` and ``openvino``; an int8 ONNX file
 backend whose package is missing is left out and named in the choice (``not_tried``).
 """
 import logging
+import os.path as osp
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -23,6 +24,8 @@ TIMED_RUNS = 3  # after one warm-up run; the median is kept
 def candidate_backends(model_file: str) -> List[str]:
     """The backends that may run ``model_file`` by its kind (precision is
     read when it is opened: an int8 file goes to the ``*-int8`` one)."""
+    if not osp.isfile(model_file):
+        return ['pytorch']  # a URL or an mmengine prefix: a checkpoint
     kind = file_kind(model_file)
     if kind == 'onnx':
         return ['onnxruntime', 'openvino']

@@ -24,6 +24,9 @@ def speeds(table):
 
 def test_a_checkpoint_stays_on_pytorch(tiny_backends):
     assert candidate_backends(tiny_backends.ckpt) == ['pytorch']
+    # not a local file: its loader's to fetch (as --backend pytorch)
+    assert candidate_backends('https://example.com/epoch_10.pth') == [
+        'pytorch']
     backend, model, choice = pick_backend(tiny_backends.ckpt)
     assert (backend, model) == ('pytorch', None)
     assert 'export_backend.py' in choice['reason']
