@@ -174,6 +174,7 @@ def catalog_step(args) -> dict:
     paths = sorted(osp.join(folder, f) for f in os.listdir(folder))
     work = tempfile.mkdtemp(prefix='mmfa_gpu_catalog_')
     model, cfg_file, ckpt = ct.random_model(ct.LITE0, data, work, 'lite0')
+    cfg = Config.fromfile(cfg_file)
     loader = argparse.Namespace(batch_size=args.catalog_batch,
                                 workers=args.workers)
     cuda = torch.device(args.device).type == 'cuda'
@@ -199,8 +200,7 @@ def catalog_step(args) -> dict:
     try:
         import onnxruntime as ort
         providers = ort.get_available_providers()
-        size = pipeline_size(
-            Config.fromfile(cfg_file).test_dataloader.dataset.pipeline)
+        size = pipeline_size(cfg.test_dataloader.dataset.pipeline)
         onnx = ct.export('onnxruntime', model.float().cpu(), size, None,
                          work, {})
         runtime = AttributeInferencer(cfg_file, onnx, device=args.device,
@@ -214,7 +214,6 @@ def catalog_step(args) -> dict:
     out['tensorrt'] = dict(
         skipped='TensorRT through ONNX Runtime is not wired into '
         f'OnnxRuntimeModel yet; providers here: {providers}')
-    cfg = Config.fromfile(cfg_file)
     out['decode_only'] = speeds(
         lambda p: ct.decode_only(test_pipeline(cfg), p, loader))
     return out
