@@ -2,6 +2,7 @@
 
     python tools/serve.py CONFIG CKPT [--backend B [--backend-threads N]]
         [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
+        [--max-fill-ms 50]
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
         [--max-decode-mb 300 --decode-workers 2 --max-queued-images 64]
         [--request-memory-mb 600 --body-timeout 120 --body-idle-timeout 15]
@@ -71,6 +72,9 @@ def parse_args():
                         help='most images per model call (1: no batching)')
     parser.add_argument('--max-wait-ms', type=float, default=10.0,
                         help='how long a batch waits to fill up')
+    parser.add_argument('--max-fill-ms', type=float, default=50.0,
+                        help='how long a batch that is not full waits for '
+                        'images already received and being decoded')
     parser.add_argument('--max-images', type=int, default=16,
                         help='images per request')
     parser.add_argument('--max-image-mb', type=float, default=20.0,
@@ -141,7 +145,7 @@ def main():
     # raises naming the keys); the model answers a test image
     startup_check(predictor, args.config)
     app = create_app(predictor, limits, args.max_batch, args.max_wait_ms,
-                     docs=args.docs)
+                     docs=args.docs, max_fill_ms=args.max_fill_ms)
     print(f'serving {args.config} ({args.backend}) on '
           f'http://{args.host}:{args.port}', flush=True)
     # h11 (unparsable requests answered by the JSON error too, graceful

@@ -1,6 +1,7 @@
 """MicroBatcher: batches up to max_batch, results to their own items, a
 failing item retried alone, close() finishes what is queued."""
 import threading
+import time
 
 import pytest
 
@@ -54,3 +55,52 @@ def test_wrong_number_of_results_is_an_error_and_close_stops():
     batcher.close()
     with pytest.raises(RuntimeError, match='closed'):
         batcher.submit('y')
+
+
+def submit_later(batcher, items, delay):
+    """Each item submitted ``delay`` s after the previous, on a thread."""
+    futures = []
+
+    def run():
+        for item in items:
+            threading.Event().wait(delay)
+            futures.append(batcher.submit(item))
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, futures
+
+
+def test_pending_items_are_waited_for_up_to_max_fill():
+    # items arrive 60 ms apart, after the 20 ms wait: announced, they join
+    # the open batch; not announced, each makes a batch of its own
+    for announced, sizes in ((True, [4]), (False, [1, 1, 1, 1])):
+        pending = [4 if announced else 0]
+        calls = []
+
+        def fn(items):
+            calls.append(len(items))
+            return items
+        batcher = MicroBatcher(fn, max_batch=4, max_wait_ms=20,
+                               pending=lambda: pending[0],
+                               max_fill_ms=2000)
+        first = batcher.submit(0)
+        pending[0] -= 1 if announced else 0
+        thread, futures = submit_later(batcher, [1, 2, 3], 0.06)
+        first.result(5)
+        thread.join()
+        assert [f.result(5) for f in futures] == [1, 2, 3]
+        batcher.close()
+        assert calls == sizes, announced
+
+
+def test_max_fill_bounds_the_wait_for_pending_items():
+    calls = []
+    batcher = MicroBatcher(lambda items: calls.append(len(items)) or items,
+                           max_batch=4, max_wait_ms=10,
+                           pending=lambda: 1,  # one that never comes
+                           max_fill_ms=100)
+    began = time.monotonic()
+    assert batcher.submit('a').result(5) == 'a'
+    took = time.monotonic() - began
+    batcher.close()
+    assert calls == [1] and 0.1 <= took < 2
