@@ -47,6 +47,7 @@ import mmfashion_attr  # noqa: F401
 from common import output_to, pipeline_size, spread, synthfashion_at
 from mmfashion_attr.utils.run_records import git_commit
 from mmfashion_attr.apis import AttributeInferencer
+from mmfashion_attr.utils.cli import apply_malloc_argument
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(ROOT, 'configs', 'demo', 'synthfashion_effv2atto_fpn_cbam.py')
@@ -80,14 +81,14 @@ def free_port() -> int:
 
 
 def start_server(config, checkpoint, max_batch, max_wait_ms,
-                 max_fill_ms=50.0):
+                 max_fill_ms=50.0, malloc='tuned'):
     """tools/serve.py in a subprocess; its URL once /healthz answers."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, osp.join(ROOT, 'tools', 'serve.py'), config,
          checkpoint, '--port', str(port), '--max-batch', str(max_batch),
          '--max-wait-ms', str(max_wait_ms), '--max-fill-ms',
-         str(max_fill_ms), '--log-level', 'warning'],
+         str(max_fill_ms), '--malloc', malloc, '--log-level', 'warning'],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
         stdout=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
@@ -153,10 +154,12 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
     repetition, the p50/p95/p99 latencies (repetitions x 3) and the mean
     batch size."""
     proc, url = start_server(config, checkpoint, max_batch,
-                             args.max_wait_ms, args.max_fill_ms)
+                             args.max_wait_ms, args.max_fill_ms, args.malloc)
     try:
         run_load(url, images, 2 * concurrency, concurrency)  # warm-up
         before = requests.get(url + '/healthz').json()['batch_sizes']
+        calls_before = model_call_seconds(url)
+        faults_before = minor_faults(proc.pid)
         say(f'service, {concurrency} clients, --max-batch {max_batch}: '
             f'{load()}')
         rates, lat = [], []
@@ -166,13 +169,34 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
             rates.append(rate)
             lat.append(np.percentile(latencies, [50, 95, 99]))
         after = requests.get(url + '/healthz').json()['batch_sizes']
+        faults = minor_faults(proc.pid) - faults_before
+        calls_after = model_call_seconds(url)
     finally:
         proc.terminate()
         proc.wait(30)
     calls = {int(k): v - before.get(k, 0) for k, v in after.items()}
     mean_batch = sum(k * v for k, v in calls.items()) / max(
         sum(calls.values()), 1)
-    return rates, np.array(lat), mean_batch
+    seconds, count = (a - b for a, b in zip(calls_after, calls_before))
+    return rates, np.array(lat), mean_batch, dict(
+        faults_per_image=faults / (args.repeats * args.requests),
+        call_ms=1000 * seconds / max(count, 1))
+
+
+def minor_faults(pid: int) -> int:
+    """The process's minor page faults so far (Linux /proc)."""
+    with open(f'/proc/{pid}/stat') as f:
+        return int(f.read().rsplit(')', 1)[1].split()[7])
+
+
+def model_call_seconds(url: str) -> tuple:
+    """(seconds, calls) of the service's model calls so far (/metrics)."""
+    values = {}
+    for line in requests.get(url + '/metrics').text.splitlines():
+        name, _, value = line.partition(' ')
+        if name.startswith('mmfashion_attr_model_call_seconds_'):
+            values[name.rsplit('_', 1)[1]] = float(value)
+    return values['sum'], values['count']
 
 
 def main():
@@ -188,10 +212,15 @@ def main():
                         help='each value up to the number of clients')
     parser.add_argument('--max-wait-ms', type=float, default=10.0)
     parser.add_argument('--max-fill-ms', type=float, default=50.0)
+    parser.add_argument('--malloc', choices=('tuned', 'default'),
+                        default='tuned',
+                        help="the service's --malloc, and the same here "
+                        'for the inferencer')
     parser.add_argument('--out', default=None,
                         help='also write the output to this file')
     args = parser.parse_args()
     say = output_to(args.out)
+    malloc = apply_malloc_argument(args)
 
     tmp = tempfile.mkdtemp()
     cfg = Config.fromfile(args.config)
@@ -226,25 +255,36 @@ def main():
         'the inferencer in-process on the same JPEGs at batch B; '
         f'{args.repeats} repetitions after a warm-up, median (min-max) over '
         'them')
+    say(f'--malloc {args.malloc} in the service and here ({malloc}: '
+        'mmfashion_attr/utils/malloc_tuning.py)')
     inferencer = AttributeInferencer(config, checkpoint)
     todo = [paths[i % len(paths)] for i in range(args.requests)]
-    reference = {}
+    reference, said = {}, []
     for bs in sorted({1, *args.max_batch}):
         say(f'inferencer batch {bs}: {load()}')
         on_worker_thread(lambda: inferencer(paths[:bs], batch_size=bs,
                                             num_workers=0))  # warm-up
+        faults = minor_faults(os.getpid())
         reference[bs] = [args.requests / on_worker_thread(
             lambda: inferencer(todo, batch_size=bs, num_workers=0))
             for _ in range(args.repeats)]
+        faults = minor_faults(os.getpid()) - faults
+        said.append(f'inferencer, batch {bs}: '
+                    f'{faults / (args.repeats * args.requests):.0f} minor '
+                    'page faults per image')
     rows = [(f'AttributeInferencer, batch {bs}', rates, None, '', '')
             for bs, rates in reference.items()]
     for c in args.concurrency:
         for b in (b for b in args.max_batch if b <= c):
-            rates, lat, mean_batch = service_run(config, checkpoint, images,
-                                                 args, c, b, say)
+            rates, lat, mean_batch, inside = service_run(
+                config, checkpoint, images, args, c, b, say)
             ratio = np.median(rates) / np.median(reference[b])
             rows.append((f'service, {c} clients, B={b}', rates, lat,
                          f'{mean_batch:.1f}', f'{ratio:.2f}x'))
+            said.append(f'service, {c} clients, B={b}: model call '
+                        f'{inside["call_ms"]:.1f} ms on average, '
+                        f'{inside["faults_per_image"]:.0f} minor page '
+                        'faults per image in the service process')
     say(f'after: {load()}')
     say()
     say(f'{"path":<34}{"images/s":>22}{"p50 ms":>22}{"p95 ms":>22}'
@@ -254,6 +294,9 @@ def main():
             spread(lat[:, k]) for k in range(3)]
         say(f'{name:<34}{spread(rates):>22}' +
             ''.join(f'{c:>22}' for c in cells) + f'{batch:>12}{ratio:>12}')
+    say()
+    for line in said:
+        say(line)
 
 
 if __name__ == '__main__':

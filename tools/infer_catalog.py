@@ -6,6 +6,7 @@
         [--launcher pytorch] [--backend auto|B [--backend-threads N]]
         [--retry-errors]
         [--merge FILE.jsonl|.csv] [--garment-detector NPZ]
+        [--malloc tuned|default]
     bash tools/dist_infer.sh CONFIG CKPT GPUS --images DIR --out OUT_DIR
 
 Writes OUT_DIR/part-<run>-<rank>.jsonl (one JSON object per image:
@@ -55,7 +56,9 @@ from mmfashion_attr.apis.catalog_inference import (catalogue_images,
 from mmfashion_attr.deployment.backends import BACKENDS
 from mmfashion_attr.deployment.pick_backend import describe
 from mmfashion_attr.utils import prepare_distributed
-from mmfashion_attr.utils.cli import add_garment_arguments, run_main
+from mmfashion_attr.utils.cli import (add_garment_arguments,
+                                      add_malloc_argument,
+                                      apply_malloc_argument, run_main)
 
 
 def parse_args():
@@ -74,6 +77,7 @@ def parse_args():
                         '(with --target-precision: values marked auto / '
                         'review)')
     add_garment_arguments(parser)
+    add_malloc_argument(parser)
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-batches', type=int, default=None)
@@ -94,6 +98,8 @@ def parse_args():
 
 def main():
     args = parse_args()
+    # freed activations kept for the next batch (page faults: module doc)
+    apply_malloc_argument(args)
     if args.launcher != 'none':
         if torch.cuda.is_available():
             init_dist(args.launcher)

@@ -8,7 +8,7 @@
         [--request-memory-mb 600 --body-timeout 120 --body-idle-timeout 15]
         [--header-timeout 10 --max-connections 1000]
         [--thresholds F] [--garment-detector NPZ [--garment-score S]]
-        [--topk 5] [--device cpu] [--drain-seconds 10]
+        [--topk 5] [--device cpu] [--drain-seconds 10] [--malloc tuned]
         [--no-docs] [--cfg-options K=V ...]
 
 Endpoints: POST /v1/attributes (multipart files, or JSON
@@ -48,7 +48,9 @@ from mmfashion_attr.deployment.backends import BACKENDS
 from mmfashion_attr.serving import ServeLimits, build_predictor, create_app
 from mmfashion_attr.serving.server import allow_open_files, run_service
 from mmfashion_attr.serving.startup import startup_check
-from mmfashion_attr.utils.cli import add_garment_arguments, run_main
+from mmfashion_attr.utils.cli import (add_garment_arguments,
+                                      add_malloc_argument,
+                                      apply_malloc_argument, run_main)
 
 
 def parse_args():
@@ -64,6 +66,7 @@ def parse_args():
                         help='a float or a calibrate_thresholds.py file '
                         "(default: the config's test_evaluator)")
     add_garment_arguments(parser)
+    add_malloc_argument(parser)
     parser.add_argument('--topk', type=int, default=5,
                         help='M2Fashion: categories / attributes per image')
     parser.add_argument('--host', default='127.0.0.1')
@@ -118,6 +121,8 @@ def parse_args():
 
 def main():
     args = parse_args()
+    # freed activations kept for the next batch (page faults: module doc)
+    malloc = apply_malloc_argument(args)
     try:
         limits = ServeLimits(
             max_images=args.max_images,
@@ -147,7 +152,8 @@ def main():
     app = create_app(predictor, limits, args.max_batch, args.max_wait_ms,
                      docs=args.docs, max_fill_ms=args.max_fill_ms)
     print(f'serving {args.config} ({args.backend}) on '
-          f'http://{args.host}:{args.port}', flush=True)
+          f'http://{args.host}:{args.port} (malloc thresholds: {malloc})',
+          flush=True)
     # h11 (unparsable requests answered by the JSON error too, graceful
     # closes) and the graceful shutdown: mmfashion_attr/serving/server.py
     run_service(app, args.host, args.port, args.drain_seconds,

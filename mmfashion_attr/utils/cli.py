@@ -115,3 +115,21 @@ def add_garment_arguments(parser) -> None:
     parser.add_argument('--garment-score', default='combined',
                         help="the detector's score to decide by")
 
+
+
+def add_malloc_argument(parser) -> None:
+    """``--malloc tuned|default``, as infer_catalog.py and serve.py take
+    it (:mod:`mmfashion_attr.utils.malloc_tuning`)."""
+    parser.add_argument('--malloc', choices=('tuned', 'default'),
+                        default='tuned',
+                        help='tuned (default): glibc keeps freed memory '
+                        'for the next batch (fewer page faults, faster on '
+                        'CPU; memory freed after a peak stays with the '
+                        "process); default: glibc's own settings")
+
+
+def apply_malloc_argument(args) -> str:
+    """What ``--malloc`` asks for: :func:`keep_freed_memory`'s answer, or
+    ``'default'``."""
+    from .malloc_tuning import keep_freed_memory
+    return keep_freed_memory() if args.malloc == 'tuned' else 'default'

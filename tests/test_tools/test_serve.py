@@ -64,6 +64,7 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
         output = proc.communicate(timeout=30)[0]
     assert r.status_code == 200, (r.text, output)
     assert f'serving {config} (onnxruntime) on {url}' in output
+    assert '(malloc thresholds: set)' in output
     for answer, ref in zip(r.json()['images'], refs):
         assert answer['name'] == osp.basename(ref['img_path'])
         for task, scores in ref['scores'].items():
@@ -73,7 +74,8 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
                                        list(scores.values()), atol=1e-6)
     assert schema['checkpoint_sha256'] == hashlib.sha256(
         open(onnx_file, 'rb').read()).hexdigest()
-    assert schema['batching'] == dict(max_batch=4, max_wait_ms=10.0)
+    assert schema['batching'] == dict(max_batch=4, max_wait_ms=10.0,
+                                      max_fill_ms=50.0)
     assert missing.status_code == 404
     assert missing.json()['error']['code'] == 'not_found'
     status, headers, body = garbage
