@@ -6,7 +6,7 @@ side by side in one run, with the decode-only and model-only ceilings.
         [--paper-images 32] [--repeats 3] [--batch-size 32] [--workers 2]
         [--threads N] [--backends pytorch onnxruntime ...] [--skip-paper]
         [--calib-images 32] [--busy 1] [--out FILE]
-        [--config-paper CFG] [--config-lite0 CFG]
+        [--config-paper CFG] [--config-lite0 CFG] [--malloc tuned|default]
 
 Images: SynthFashion training JPEGs generated once at --size px (default
 1000: about 1 MP) with photo-scale details (``detail_scale='photo'``), under
@@ -74,6 +74,7 @@ from mmfashion_attr.apis.image_path_dataset import ImagePathDataset
 from mmfashion_attr.deployment import (RUNTIME_BACKENDS, MissingExtraError,
                                        ScoresModel)
 from mmfashion_attr.deployment.backends import require
+from mmfashion_attr.utils.cli import apply_malloc_argument
 from mmfashion_attr.utils.run_records import git_commit, machine
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -246,6 +247,10 @@ def parse_args():
     parser.add_argument('--busy', type=int, default=0, metavar='N',
                         help='start N other CPU-busy processes (one-thread '
                         'numpy matmul loops) for the measurement')
+    parser.add_argument('--malloc', choices=('tuned', 'default'),
+                        default='tuned',
+                        help="as tools/infer_catalog.py's --malloc (runs "
+                        'before it existed: default)')
     parser.add_argument('--config-paper', default=PAPER)
     parser.add_argument('--config-lite0', default=LITE0)
     parser.add_argument('--out', default=None,
@@ -256,7 +261,7 @@ def parse_args():
 def main():
     args = parse_args()
     say = output_to(args.out)
-
+    args.malloc_done = apply_malloc_argument(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     work = tempfile.mkdtemp(prefix='mmfa_catalog_throughput_')
@@ -283,7 +288,8 @@ def run(args, say, work):
     say(f'{datetime.now().isoformat(timespec="seconds")}, '
         f'{platform.node()}, {machine()} ({os.cpu_count()} CPUs), '
         f'{torch.get_num_threads()} torch threads, backend threads '
-        f'{args.threads or "the runtime default"}'
+        f'{args.threads or "the runtime default"}, --malloc {args.malloc} '
+        f'({args.malloc_done})'
         + (', ' + ', '.join(versions) if versions else '') +
         f', commit {git_commit()}; ' + ', '.join(
             f'{k} {shown(v)}' for k, v in configs.items())

@@ -29,16 +29,21 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 
-# above the largest activation of the shipped configs at batch 32, 224 px
-DEFAULT_THRESHOLD = 256 << 20
+# allocations up to 1 GB from the heap (the largest activation of the
+# shipped configs at batch 32, 224 px: ~154 MB); free memory at its top
+# kept up to 2 GB (256 MB, tried first, was exceeded at batch 16 on Lite0:
+# thousands of faults per image again)
+MMAP_THRESHOLD = 1 << 30
+TRIM_THRESHOLD = (1 << 31) - 1  # mallopt takes an int
 
 USER_SETTINGS = ('MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_',
                  'MALLOC_TRIM_THRESHOLD_', 'GLIBC_TUNABLES')
 
 
-def keep_freed_memory(threshold: int = DEFAULT_THRESHOLD) -> str:
+def keep_freed_memory(mmap_threshold: int = MMAP_THRESHOLD,
+                      trim_threshold: int = TRIM_THRESHOLD) -> str:
     """One malloc arena for all threads, and glibc's mmap and trim
-    thresholds raised to ``threshold`` bytes.
+    thresholds raised (bytes).
 
     Returns what was done, for the entry point's log: ``'set'``, or why
     not: ``'not glibc'`` (another C library, e.g. musl or macOS),
@@ -58,6 +63,7 @@ def keep_freed_memory(threshold: int = DEFAULT_THRESHOLD) -> str:
     except (OSError, AttributeError):
         return 'not glibc'
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    done = [mallopt(M_ARENA_MAX, 1), mallopt(M_MMAP_THRESHOLD, threshold),
-            mallopt(M_TRIM_THRESHOLD, threshold)]
+    done = [mallopt(M_ARENA_MAX, 1),
+            mallopt(M_MMAP_THRESHOLD, mmap_threshold),
+            mallopt(M_TRIM_THRESHOLD, trim_threshold)]
     return 'set' if all(done) else 'refused'
