@@ -120,8 +120,8 @@ def run_load(url, images, num_requests, concurrency):
     (images/s, latencies in ms). The clients share the machine's cores
     with the service, so they are kept light: ``http.client`` on one
     keep-alive connection per thread, bodies built beforehand (the
-    ``requests`` library cost 1.25 ms of CPU per request here, 0.3 ms
-    this way), the answer read whole and its status checked."""
+    ``requests`` library took several times the CPU per request), the
+    answer read whole and its status checked."""
     host, port = url.rsplit('//', 1)[1].split(':')
     bodies = [multipart_body(name, content) for name, content in images]
     local = threading.local()

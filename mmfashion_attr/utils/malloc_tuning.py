@@ -7,8 +7,9 @@ arenas of at most 64 MB heaps; a forward pass of a 224-px model at batch 8
 allocates and frees tens of MB per layer on the service's model thread,
 so every layer faults its pages in again. One arena and raised mmap and
 trim thresholds keep the freed blocks for reuse: the service's page
-faults and model-call time with glibc's settings and with these, side by
-side, are in benchmarks/results/serve_load_lite0_malloc_2026-12-04.txt.
+faults and model-call time with glibc's settings and with these are in
+benchmarks/results/serve_load_lite0_malloc-default_2026-12-04.txt and
+serve_load_lite0_2026-12-04d.txt (docs/inference_and_deployment.md).
 PyTorch's CPU tuning guide gives the same advice (or jemalloc/tcmalloc).
 
 A process-wide setting, so entry points (``tools/serve.py``,
@@ -29,10 +30,10 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 
-# allocations up to 1 GB from the heap (the largest activation of the
-# shipped configs at batch 32, 224 px: ~154 MB); free memory at its top
-# kept up to 2 GB (256 MB, tried first, was exceeded at batch 16 on Lite0:
-# thousands of faults per image again)
+# allocations up to 1 GB from the heap (a Lite0 activation at batch 32,
+# 224 px: 32 x 96 x 112 x 112 floats, 154 MB); free memory at its top kept
+# up to 2 GB (256 MB, tried first, was trimmed after Lite0 batches of 16:
+# serve_load_lite0_2026-12-04c.txt)
 MMAP_THRESHOLD = 1 << 30
 TRIM_THRESHOLD = (1 << 31) - 1  # mallopt takes an int
 
