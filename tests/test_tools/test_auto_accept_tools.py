@@ -163,8 +163,8 @@ def model(tiny):
     return ckpt, images
 
 
-def test_inferencer_and_infer_catalog_mark_values(tiny, model, tmp_path,
-                                                  monkeypatch):
+def test_inferencer_infer_catalog_and_service_mark_values(
+        tiny, model, tmp_path, monkeypatch):
     from mmfashion_attr.apis import AttributeInferencer
     from mmfashion_attr.errors import UserValueError
     config = tiny['config']
@@ -211,6 +211,21 @@ def test_inferencer_and_infer_catalog_mark_values(tiny, model, tmp_path,
         rows = {r['image']: r for r in map(json.loads, f)}
     for img, m in zip(images, marked):
         assert rows[osp.abspath(img)]['attributes'] == m['attributes']
+    # and tools/serve.py's app answers them too
+    pytest.importorskip('fastapi')
+    requests = pytest.importorskip('requests')
+    from mmfashion_attr.serving import build_predictor, create_app
+    from tests.helpers.http_server import serving
+    app = create_app(build_predictor(config, ckpt, thresholds=str(path)),
+                     max_batch=8, max_wait_ms=200)
+    with serving(app) as url:
+        answer = requests.post(url + '/v1/attributes', files=[
+            ('images', (osp.basename(p), open(p, 'rb').read(), 'image/jpeg'))
+            for p in images], timeout=60)
+    assert answer.status_code == 200, answer.text
+    for got, m in zip(answer.json()['images'], marked):
+        assert {task: a['values'] for task, a in got['attributes'].items()} \
+            == m['attributes']
     # a file calibrated for another model is refused
     path.write_text(path.read_text().replace('"category"', '"kind"'))
     with pytest.raises(UserValueError, match="task 'kind'"):
