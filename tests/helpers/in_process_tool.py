@@ -32,6 +32,11 @@ def run_in_process(path: str, args, monkeypatch,
             for a test that runs several Runners one after the other.
     """
     monkeypatch.setattr(sys, 'argv', [path] + [str(a) for a in args])
+    # --malloc tuned (infer_catalog.py) would change the allocator of the
+    # whole test process, for every later test: it is tested in
+    # subprocesses (tests/test_utils/test_malloc_tuning.py, test_serve.py)
+    monkeypatch.setattr('mmfashion_attr.utils.malloc_tuning.'
+                        'keep_freed_memory', lambda: 'not in tests')
     before = snapshot() if isolate else None
     try:
         run_main(tool_main(path))
