@@ -253,7 +253,7 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                     upload.name)
         metrics.images.inc(len(uploads))
         # plain JSON types already: JSONResponse skips FastAPI's
-        # jsonable_encoder, a recursive walk that cost ~0.3 ms an image
+        # jsonable_encoder, a recursive walk of every score
         return JSONResponse(dict(model=predictor.config_name, images=[
             dict(name=u.name, **r) for u, r in zip(uploads, results)]))
 

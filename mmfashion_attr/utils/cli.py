@@ -116,7 +116,6 @@ def add_garment_arguments(parser) -> None:
                         help="the detector's score to decide by")
 
 
-
 def add_malloc_argument(parser) -> None:
     """``--malloc tuned|default``, as infer_catalog.py and serve.py take
     it (:mod:`mmfashion_attr.utils.malloc_tuning`)."""
