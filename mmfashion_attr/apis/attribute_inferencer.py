@@ -5,6 +5,7 @@ import os.path as osp
 from typing import Callable, List, Optional, Union
 
 import numpy as np
+import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
@@ -227,10 +228,11 @@ class AttributeInferencer(BaseInferencer):
                 f'{num_classes})')
         self.garment_detector = detector
 
+    @torch.no_grad()  # as mmengine's BaseInferencer.forward, overridden
     def forward(self, inputs: dict, **kwargs) -> List[DataSample]:
-        """``model.test_step``; with a garment detector, its decisions on
-        the same pass's features in each sample (``garment``,
-        ``garment_score``)."""
+        """``model.test_step``, without autograd; with a garment detector,
+        its decisions on the same pass's features in each sample
+        (``garment``, ``garment_score``)."""
         if self.garment_detector is None:
             return self.model.test_step(inputs)
         model = self.model
