@@ -74,7 +74,8 @@ from mmfashion_attr.apis.image_path_dataset import ImagePathDataset
 from mmfashion_attr.deployment import (RUNTIME_BACKENDS, MissingExtraError,
                                        ScoresModel)
 from mmfashion_attr.deployment.backends import require
-from mmfashion_attr.utils.cli import apply_malloc_argument
+from mmfashion_attr.utils.cli import (add_malloc_argument,
+                                      apply_malloc_argument)
 from mmfashion_attr.utils.run_records import git_commit, machine
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -247,10 +248,7 @@ def parse_args():
     parser.add_argument('--busy', type=int, default=0, metavar='N',
                         help='start N other CPU-busy processes (one-thread '
                         'numpy matmul loops) for the measurement')
-    parser.add_argument('--malloc', choices=('tuned', 'default'),
-                        default='tuned',
-                        help="as tools/infer_catalog.py's --malloc (runs "
-                        'before it existed: default)')
+    add_malloc_argument(parser)  # as tools/infer_catalog.py's
     parser.add_argument('--config-paper', default=PAPER)
     parser.add_argument('--config-lite0', default=LITE0)
     parser.add_argument('--out', default=None,

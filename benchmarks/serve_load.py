@@ -47,7 +47,8 @@ import mmfashion_attr  # noqa: F401
 from common import output_to, pipeline_size, spread, synthfashion_at
 from mmfashion_attr.utils.run_records import git_commit
 from mmfashion_attr.apis import AttributeInferencer
-from mmfashion_attr.utils.cli import apply_malloc_argument
+from mmfashion_attr.utils.cli import (add_malloc_argument,
+                                      apply_malloc_argument)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(ROOT, 'configs', 'demo', 'synthfashion_effv2atto_fpn_cbam.py')
@@ -212,10 +213,7 @@ def main():
                         help='each value up to the number of clients')
     parser.add_argument('--max-wait-ms', type=float, default=10.0)
     parser.add_argument('--max-fill-ms', type=float, default=50.0)
-    parser.add_argument('--malloc', choices=('tuned', 'default'),
-                        default='tuned',
-                        help="the service's --malloc, and the same here "
-                        'for the inferencer')
+    add_malloc_argument(parser)  # the service's, and the same here
     parser.add_argument('--out', default=None,
                         help='also write the output to this file')
     args = parser.parse_args()

@@ -26,7 +26,6 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
-import torch
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
@@ -134,8 +133,7 @@ def infer_catalog(inferencer, paths: Sequence[str], out_dir: str,
                 fe.write(dump_line(dict(path_fields(b['img_path']),
                                         error=as_text(b['error']))))
             if data is not None:
-                with torch.no_grad():
-                    samples = inferencer.forward(data)
+                samples = inferencer.forward(data)  # without autograd
                 for sample in samples:
                     fp.write(dump_line(dict(
                         path_fields(sample.img_path), **result_fields(

@@ -140,10 +140,8 @@ class AttributePredictor:
 
     def predict(self, items: Sequence[Tuple]) -> List[dict]:
         """One model call for ``items`` from :meth:`prepare`."""
-        inf = self.inferencer
-        with torch.no_grad():
-            samples = inf.forward(default_collate(
-                [packed for packed, _ in items]))
+        samples = self.inferencer.forward(default_collate(  # no autograd
+            [packed for packed, _ in items]))
         return [self.format(s) for s in samples]
 
     def format(self, sample) -> dict:
