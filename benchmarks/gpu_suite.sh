@@ -91,6 +91,9 @@ PY="$(command -v python3)"
 echo "[gpu_suite $((SECONDS - T0))s] installed the wheels"
 if ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
   mkdir -p /tmp/mmcv_wheel
+  # CPU ops only (CUDA hidden): the suite uses no mmcv op on the GPU, and
+  # compiling mmcv's CUDA kernels with nvcc would take most of the lease
+  CUDA_VISIBLE_DEVICES= FORCE_CUDA=0 \
   PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELS" MAX_JOBS="$(nproc)" \
     bash "$ROOT/tools/install_steps/build_mmcv_wheel.sh" "$PY" "$(pin mmcv)" /tmp/mmcv_wheel
   "$PY" -m pip install -q --no-deps /tmp/mmcv_wheel/mmcv-*.whl
