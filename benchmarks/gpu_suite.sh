@@ -42,7 +42,7 @@ skip = re.compile(
     r'python-dateutil|six|pillow|pyyaml|rich|markdown-it-py|mdurl|pygments|'
     r'packaging|onnx|onnx-ir|onnxscript|onnxruntime|protobuf|ml-dtypes|'
     r'sympy|mpmath|typing-extensions|wheel|ninja|tqdm|einops|'
-    r'click|platformdirs|zipp|opencv-python|flatbuffers|markdown|'
+    r'click|zipp|opencv-python|flatbuffers|markdown|'
     r'requests|regex|tabulate|timm|safetensors|huggingface-hub)$')
 roots = ['mmengine', 'mmdet', 'mmpretrain', 'onnx', 'onnxscript',
          'onnxruntime', 'pycocotools', 'matplotlib', 'numpy', 'Pillow',
@@ -88,6 +88,9 @@ PY="$(command -v python3)"
 # everything but torch (kept as the machine has it) and mmcv (built below)
 "$PY" -m pip install -q --no-index --find-links "$WHEELS" --no-deps \
   "$WHEELS"/*.whl
+# mmpretrain 1.2 imports its multimodal models whenever transformers >= 4.28 is
+# installed, and they fail on transformers 5 (the GPU image's); the suite uses none
+"$PY" -m pip uninstall -q -y transformers 2>/dev/null || true
 echo "[gpu_suite $((SECONDS - T0))s] installed the wheels"
 if ! "$PY" -c 'import mmcv.ops' 2>/dev/null; then
   mkdir -p /tmp/mmcv_wheel
