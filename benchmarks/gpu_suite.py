@@ -31,10 +31,13 @@ import sys
 import tempfile
 import time
 import traceback
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
 from mmpretrain.apis import get_model
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -58,14 +61,23 @@ def train_step(args, compile_model: bool) -> dict:
         iters=args.iters, warmup=args.warmup, workers=args.workers,
         in_memory_data=False, size=args.size, device=args.device)
     cfg = train_throughput.prepare(targs)
-    runner_ips, data_share, runner = train_throughput.runner_throughput(
-        cfg, targs)
-    plain_ips = train_throughput.plain_throughput(cfg, targs, runner)
-    return dict(runner_img_s=runner_ips, plain_img_s=plain_ips,
-                ratio=runner_ips / plain_ips, data_wait_share=data_share,
-                batch=targs.batch_size, amp=targs.amp and 'bfloat16',
-                channels_last=True, compile=compile_model and
-                args.compile_backend)
+    out = dict(batch=targs.batch_size, amp=targs.amp and 'bfloat16',
+               channels_last=True,
+               compile=compile_model and args.compile_backend)
+    try:
+        runner_ips, data_share, runner = train_throughput.runner_throughput(
+            cfg, targs)
+        out.update(runner_img_s=runner_ips, data_wait_share=data_share)
+    except Exception as e:  # the plain loop is still measured
+        out['runner_error'] = f'{type(e).__name__}: {e}'[:1500]
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            runner = SimpleNamespace(
+                train_dataloader=Runner.build_dataloader(
+                    cfg.train_dataloader))
+    out['plain_img_s'] = train_throughput.plain_throughput(cfg, targs, runner)
+    if 'runner_img_s' in out:
+        out['ratio'] = out['runner_img_s'] / out['plain_img_s']
+    return out
 
 
 def timed_ms(fn, iters, warmup, sync) -> dict:

@@ -33,3 +33,26 @@ def test_dry_run_writes_every_step(tmp_path):
     assert catalog['pytorch_fp16_autocast'] == dict(
         skipped='fp16 autocast: CUDA only')
     assert 'skipped' in catalog['tensorrt']
+
+
+def test_plain_loop_measured_when_the_runner_fails(monkeypatch):
+    """On the GPU machine the Runner's compiled step failed (torch 2.11 and
+    mmengine's AMP context): the plain loop must still give its figure."""
+    import argparse
+    import sys
+
+    sys.path.insert(0, 'benchmarks')
+    import gpu_suite
+    import train_throughput
+
+    def broken(cfg, args):
+        raise RuntimeError('dynamo cannot trace this')
+
+    monkeypatch.setattr(train_throughput, 'runner_throughput', broken)
+    args = argparse.Namespace(
+        config=gpu_suite.DEMO, dry_run=True, device='cpu', size=64,
+        iters=2, warmup=1, train_batch=2, workers=0, compile_backend='eager')
+    result = gpu_suite.train_step(args, compile_model=False)
+    assert result['runner_error'] == 'RuntimeError: dynamo cannot trace this'
+    assert result['plain_img_s'] > 0
+    assert 'ratio' not in result
