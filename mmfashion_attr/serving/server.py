@@ -4,10 +4,12 @@ On SIGTERM or SIGINT (:meth:`ServiceServer.handle_exit`):
 
 1. the service is *draining* (:class:`Drain`): ``/readyz`` answers 503 and
    every answer carries ``Connection: close`` (:class:`DrainMiddleware`);
-2. it stops accepting: connections the kernel already accepted (waiting
-   in the listen backlog, their clients may have sent a request) are
-   taken and served, then the listening sockets are closed, so a new
-   connection is refused, before the client sends anything;
+2. it stops accepting: the listening sockets first drop new handshakes
+   (:func:`stop_handshakes`), then connections the kernel already
+   accepted (waiting in the listen backlog, their clients may have sent
+   a request) are taken and served, then the listening sockets are
+   closed, so a new connection is refused (its client retries the
+   handshake and finds the port closed) before it sends anything;
 3. requests in flight are answered (with ``Connection: close``), as is
    the next request on a kept-alive connection; idle connections are
    closed by the keep-alive timeout, all gracefully (a FIN after the
@@ -21,11 +23,13 @@ On SIGTERM or SIGINT (:meth:`ServiceServer.handle_exit`):
 A second SIGINT (Ctrl+C) stops at once.
 """
 import asyncio
+import ctypes
 import logging
 import math
 import os
 import signal
 import socket
+import struct
 import time
 from typing import List, Optional
 
@@ -108,6 +112,29 @@ class DrainMiddleware:
             await shutting_down()(scope, receive, send_closing)
 
 
+# SO_ATTACH_FILTER (Linux) with one classic BPF instruction, BPF_RET|BPF_K 0:
+# every packet to the socket is dropped
+SO_ATTACH_FILTER = 26
+DROP_ALL = struct.pack('HBBI', 0x06, 0, 0, 0)
+
+
+def stop_handshakes(listener) -> bool:
+    """Make ``listener`` drop new connection attempts (their SYNs) while
+    what is in its backlog can still be accepted: with no filter, a
+    connection the kernel completes between the last accept and the
+    close is reset after its client sent a request. False where the
+    system has no socket filters (that window then stays)."""
+    program = ctypes.create_string_buffer(DROP_ALL, len(DROP_ALL))
+    fprog = struct.pack('HL', 1, ctypes.addressof(program))
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+    except OSError as e:
+        logger.debug('no socket filter on the listener (%s): a connection '
+                     'made during the shutdown may be reset', e)
+        return False
+    return True
+
+
 def accept_waiting(listener) -> List[socket.socket]:
     """The connections waiting in ``listener``'s backlog (accepted by the
     kernel, not yet by asyncio), taken without blocking; closing the
@@ -177,6 +204,7 @@ class ServiceServer(uvicorn.Server):
         waiting = []
         for server in self.servers:
             for listener in server.sockets:
+                stop_handshakes(listener)
                 waiting += accept_waiting(listener)
             server.close()
         for sock in sockets or []:
