@@ -11,6 +11,7 @@ with B < N the next batch decodes while one runs.
     python benchmarks/serve_load.py [--config CFG] [--checkpoint CKPT]
         [--requests 200] [--concurrency 8 16 32] [--repeats 3]
         [--max-batch 8 16 32] [--max-wait-ms 10] [--max-fill-ms 50]
+        [--loop auto|asyncio|uvloop]
         [--out FILE]
 
 The server runs in its own process (started and stopped here), one image
@@ -82,14 +83,15 @@ def free_port() -> int:
 
 
 def start_server(config, checkpoint, max_batch, max_wait_ms,
-                 max_fill_ms=50.0, malloc='tuned'):
+                 max_fill_ms=50.0, malloc='tuned', loop='auto'):
     """tools/serve.py in a subprocess; its URL once /healthz answers."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, osp.join(ROOT, 'tools', 'serve.py'), config,
          checkpoint, '--port', str(port), '--max-batch', str(max_batch),
          '--max-wait-ms', str(max_wait_ms), '--max-fill-ms',
-         str(max_fill_ms), '--malloc', malloc, '--log-level', 'warning'],
+         str(max_fill_ms), '--malloc', malloc, '--loop', loop,
+         '--log-level', 'warning'],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
         stdout=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
@@ -155,7 +157,8 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
     repetition, the p50/p95/p99 latencies (repetitions x 3) and the mean
     batch size."""
     proc, url = start_server(config, checkpoint, max_batch,
-                             args.max_wait_ms, args.max_fill_ms, args.malloc)
+                             args.max_wait_ms, args.max_fill_ms, args.malloc,
+                             args.loop)
     try:
         run_load(url, images, 2 * concurrency, concurrency)  # warm-up
         before = requests.get(url + '/healthz').json()['batch_sizes']
@@ -182,6 +185,17 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
     return rates, np.array(lat), mean_batch, dict(
         faults_per_image=faults / (args.repeats * args.requests),
         call_ms=1000 * seconds / max(count, 1))
+
+
+def loop_in_use(loop: str) -> str:
+    """What ``--loop`` gives (uvicorn's auto: uvloop when installed)."""
+    if loop != 'auto':
+        return loop
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return 'asyncio'
+    return 'uvloop'
 
 
 def minor_faults(pid: int) -> int:
@@ -213,6 +227,9 @@ def main():
                         help='each value up to the number of clients')
     parser.add_argument('--max-wait-ms', type=float, default=10.0)
     parser.add_argument('--max-fill-ms', type=float, default=50.0)
+    parser.add_argument('--loop', default='auto',
+                        choices=['auto', 'asyncio', 'uvloop'],
+                        help="the service's event loop (tools/serve.py)")
     add_malloc_argument(parser)  # the service's, and the same here
     parser.add_argument('--out', default=None,
                         help='also write the output to this file')
@@ -254,7 +271,8 @@ def main():
         f'{args.repeats} repetitions after a warm-up, median (min-max) over '
         'them')
     say(f'--malloc {args.malloc} in the service and here ({malloc}: '
-        'mmfashion_attr/utils/malloc_tuning.py)')
+        'mmfashion_attr/utils/malloc_tuning.py); the service\'s event loop: '
+        f'--loop {args.loop} ({loop_in_use(args.loop)})')
     inferencer = AttributeInferencer(config, checkpoint)
     todo = [paths[i % len(paths)] for i in range(args.requests)]
     reference, said = {}, []

@@ -112,6 +112,10 @@ def parse_args():
     parser.add_argument('--docs', action=argparse.BooleanOptionalAction,
                         default=True, help='serve /docs and /redoc '
                         '(their assets from the service: offline)')
+    parser.add_argument('--loop', default='auto',
+                        choices=['auto', 'asyncio', 'uvloop'],
+                        help="the event loop (uvicorn's --loop): auto takes "
+                        'uvloop when it is installed')
     parser.add_argument('--log-level', default='info')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. '
@@ -157,7 +161,7 @@ def main():
     # h11 (unparsable requests answered by the JSON error too, graceful
     # closes) and the graceful shutdown: mmfashion_attr/serving/server.py
     run_service(app, args.host, args.port, args.drain_seconds,
-                args.log_level)
+                args.log_level, loop=args.loop)
     exit_now()
 
 

@@ -225,7 +225,10 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                 schema_file=files.get('schema_file'),
                 schema_file_sha256_prefix=(
                     files.get('schema_file_sha256') or '')[:12] or None,
-                backend=getattr(predictor, 'backend', 'pytorch')),
+                backend=getattr(predictor, 'backend', 'pytorch'),
+                # 'asyncio' or 'uvloop' (tools/serve.py --loop)
+                event_loop=type(asyncio.get_running_loop()).__module__
+                .split('.')[0]),
             limits=dict(limits.to_json(), memory_cap_bytes=cap,
                         packed_image_bytes=packed_bytes),
             batching=dict(max_batch=max_batch, max_wait_ms=max_wait_ms,

@@ -47,7 +47,8 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, 'tools/serve.py', config, onnx_file, '--backend',
          'onnxruntime', '--port', str(port), '--max-batch', '4',
-         '--max-images', '8', '--log-level', 'warning'],
+         '--max-images', '8', '--loop', 'asyncio', '--log-level',
+         'warning'],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -76,6 +77,7 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
         open(onnx_file, 'rb').read()).hexdigest()
     assert schema['batching'] == dict(max_batch=4, max_wait_ms=10.0,
                                       max_fill_ms=50.0)
+    assert schema['service']['event_loop'] == 'asyncio'  # --loop
     assert missing.status_code == 404
     assert missing.json()['error']['code'] == 'not_found'
     status, headers, body = garbage
