@@ -20,6 +20,19 @@ class ScoresModel(nn.Module):
         super().__init__()
         self.classifier = classifier.eval()
 
+    def _apply(self, fn, *args, **kwargs):
+        """nn.Module's (``.to()``, ``.cpu()``, ``.float()``...), then the
+        classifier's data preprocessor told its new device, as mmengine's
+        ``BaseModel.to`` does: a plain module's ``.cpu()`` does not call
+        it, and an export of a model that had been on a GPU then cast its
+        input back to the GPU (seen on the GPU suite's run)."""
+        super()._apply(fn, *args, **kwargs)
+        param = next(self.parameters(), None)
+        set_device = getattr(self.classifier, '_set_device', None)
+        if param is not None and set_device is not None:
+            set_device(param.device)
+        return self
+
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         model = self.classifier
         inputs = model.data_preprocessor(dict(inputs=image), False)['inputs']
