@@ -90,7 +90,8 @@ def test_schema_reports_what_is_served(tiny, synth_root):
     config, ckpt, _ = tiny
     limits = ServeLimits(max_decode_bytes=10_000_000, decode_workers=3,
                          max_queued_images=20, request_memory_bytes=5_000_000)
-    with serving(create_app(build_predictor(config, ckpt), limits)) as url:
+    with serving(create_app(build_predictor(config, ckpt), limits),
+                 loop='asyncio') as url:
         schema = requests.get(url + '/v1/schema', timeout=10).json()
     sha = hashlib.sha256(open(ckpt, 'rb').read()).hexdigest()
     schema_file = os.path.join(str(synth_root), 'schema.json')
@@ -98,7 +99,7 @@ def test_schema_reports_what_is_served(tiny, synth_root):
         config=config, checkpoint=dict(path=ckpt, sha256_prefix=sha[:12]),
         schema_file=schema_file, schema_file_sha256_prefix=hashlib.sha256(
             open(schema_file, 'rb').read()).hexdigest()[:12],
-        backend='pytorch')
+        backend='pytorch', event_loop='asyncio')
     assert schema['checkpoint_sha256'] == sha
     packed = 3 * 64 * 64  # the tiny config's input, uint8
     assert schema['limits']['packed_image_bytes'] == packed
