@@ -13,10 +13,16 @@ from mmfashion_attr.datasets.synthfashion import generate, is_current
 
 
 def pipeline_size(pipeline) -> int:
-    """The side of the square images a pipeline pads to."""
+    """The side of the square images a pipeline pads to (also inside a
+    wrapper's ``transforms``, e.g. the demo config's ``SeededRandomness``)."""
     for t in pipeline:
         if t['type'] == 'Pad':
             return t['size'][0]
+        if t.get('transforms'):
+            try:
+                return pipeline_size(t['transforms'])
+            except ValueError:
+                pass
     raise ValueError('no Pad in the pipeline: pass --size')
 
 
