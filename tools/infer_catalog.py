@@ -55,7 +55,7 @@ from mmfashion_attr.apis.catalog_inference import (catalogue_images,
                                                    merge_outputs, next_run_id)
 from mmfashion_attr.deployment.backends import BACKENDS
 from mmfashion_attr.deployment.pick_backend import describe
-from mmfashion_attr.utils import prepare_distributed
+from mmfashion_attr.utils import end_distributed, prepare_distributed
 from mmfashion_attr.utils.cli import (add_garment_arguments,
                                       add_malloc_argument,
                                       apply_malloc_argument, run_main)
@@ -147,6 +147,7 @@ def main():
         if args.merge:
             counts['merge'] = merge_outputs(args.out, args.merge)
         print(f'\n{json.dumps(counts)}')
+    end_distributed()
 
 
 if __name__ == '__main__':

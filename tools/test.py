@@ -15,7 +15,7 @@ from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
-from mmfashion_attr.utils import (prepare_distributed,
+from mmfashion_attr.utils import (end_distributed, prepare_distributed,
                                   set_dataloader_defaults)
 from mmfashion_attr.utils.cli import UserValueError, run_main
 
@@ -160,6 +160,7 @@ def main():
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
+    end_distributed()
 
 
 if __name__ == '__main__':

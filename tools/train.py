@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmfashion_attr  # noqa: F401  registers modules, checkpoint loading fix
-from mmfashion_attr.utils import (prepare_distributed,
+from mmfashion_attr.utils import (end_distributed, prepare_distributed,
                                   set_dataloader_defaults)
 from mmfashion_attr.utils.cli import run_main
 
@@ -120,6 +120,7 @@ def main():
     else:
         runner = Runner.from_cfg(cfg)
     runner.train()
+    end_distributed()
 
 
 if __name__ == '__main__':

@@ -4,9 +4,9 @@ from .checkpoint_loading import (CheckpointMismatchError,
                                  register_checkpoint_loaders,
                                  trusted_checkpoints)
 from .dataloader_defaults import set_dataloader_defaults
-from .distributed import prepare_distributed
+from .distributed import end_distributed, prepare_distributed
 
 __all__ = ['CheckpointMismatchError', 'CheckpointRefusedError',
-           'load_trained_weights',
+           'end_distributed', 'load_trained_weights',
            'prepare_distributed', 'register_checkpoint_loaders',
            'set_dataloader_defaults', 'trusted_checkpoints']
