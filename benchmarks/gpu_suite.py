@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 import traceback
-from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -68,13 +67,12 @@ def train_step(args, compile_model: bool) -> dict:
         runner_ips, data_share, runner = train_throughput.runner_throughput(
             cfg, targs)
         out.update(runner_img_s=runner_ips, data_wait_share=data_share)
+        loader = runner.train_dataloader
     except Exception as e:  # the plain loop is still measured
         out['runner_error'] = f'{type(e).__name__}: {e}'[:1500]
         with DefaultScope.overwrite_default_scope(cfg.default_scope):
-            runner = SimpleNamespace(
-                train_dataloader=Runner.build_dataloader(
-                    cfg.train_dataloader))
-    out['plain_img_s'] = train_throughput.plain_throughput(cfg, targs, runner)
+            loader = Runner.build_dataloader(cfg.train_dataloader)
+    out['plain_img_s'] = train_throughput.plain_throughput(cfg, targs, loader)
     if 'runner_img_s' in out:
         out['ratio'] = out['runner_img_s'] / out['plain_img_s']
     return out

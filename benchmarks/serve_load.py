@@ -164,8 +164,10 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
         before = requests.get(url + '/healthz').json()['batch_sizes']
         calls_before = model_call_seconds(url)
         faults_before = minor_faults(proc.pid)
-        say(f'service, {concurrency} clients, --max-batch {max_batch}: '
-            f'{load()}')
+        loop = requests.get(url + '/v1/schema').json()['service'][
+            'event_loop']
+        say(f'service, {concurrency} clients, --max-batch {max_batch}, '
+            f'event loop {loop}: {load()}')
         rates, lat = [], []
         for _ in range(args.repeats):
             rate, latencies = run_load(url, images, args.requests,
@@ -185,17 +187,6 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
     return rates, np.array(lat), mean_batch, dict(
         faults_per_image=faults / (args.repeats * args.requests),
         call_ms=1000 * seconds / max(count, 1))
-
-
-def loop_in_use(loop: str) -> str:
-    """What ``--loop`` gives (uvicorn's auto: uvloop when installed)."""
-    if loop != 'auto':
-        return loop
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        return 'asyncio'
-    return 'uvloop'
 
 
 def minor_faults(pid: int) -> int:
@@ -272,7 +263,7 @@ def main():
         'them')
     say(f'--malloc {args.malloc} in the service and here ({malloc}: '
         'mmfashion_attr/utils/malloc_tuning.py); the service\'s event loop: '
-        f'--loop {args.loop} ({loop_in_use(args.loop)})')
+        f'--loop {args.loop} (the one in use: each service line)')
     inferencer = AttributeInferencer(config, checkpoint)
     todo = [paths[i % len(paths)] for i in range(args.requests)]
     reference, said = {}, []

@@ -140,7 +140,7 @@ def runner_throughput(cfg, args):
     return (len(stamps) - 1) * args.batch_size / total, waits / total, runner
 
 
-def plain_throughput(cfg, args, runner):
+def plain_throughput(cfg, args, loader):
     model = get_model(cfg).to(args.device)  # as the Runner: top-level
     # data_preprocessor (mean, std, to_rgb) merged into the model
     model.init_weights()
@@ -150,7 +150,7 @@ def plain_throughput(cfg, args, runner):
     opt_cfg = dict(cfg.optim_wrapper.optimizer)
     optimizer = getattr(torch.optim, opt_cfg.pop('type'))(
         model.parameters(), **opt_cfg)
-    batch = next(iter(runner.train_dataloader))
+    batch = next(iter(loader))
     data = model.data_preprocessor(batch, True)
     if args.channels_last:
         data['inputs'] = data['inputs'].contiguous(
@@ -224,7 +224,9 @@ def main():
     for rep in range(args.reps):
         cfg.experiment_name = f'train_throughput_rep{rep}'  # a new Runner
         ours, data_share, runner = runner_throughput(cfg, args)
-        reps.append((ours, plain_throughput(cfg, args, runner), data_share))
+        reps.append((ours, plain_throughput(cfg, args,
+                                           runner.train_dataloader),
+                     data_share))
     flags = ' '.join(f for f, on in (('amp', args.amp), ('channels_last',
                      args.channels_last), ('compile', args.compile)) if on)
     loading = 'one batch decoded in advance' if args.in_memory_data \

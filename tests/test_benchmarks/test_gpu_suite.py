@@ -39,9 +39,10 @@ def test_plain_loop_measured_when_the_runner_fails(monkeypatch):
     """On the GPU machine the Runner's compiled step failed (torch 2.11 and
     mmengine's AMP context): the plain loop must still give its figure."""
     import argparse
-    import sys
+    import os.path as osp
 
-    sys.path.insert(0, 'benchmarks')
+    from tests.helpers.tiny_config import ROOT
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'benchmarks'))
     import gpu_suite
     import train_throughput
 
