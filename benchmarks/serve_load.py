@@ -3,20 +3,21 @@ beside the direct inferencer at the same batch size, in one run: for each
 number N of client threads and each --max-batch B up to N, the service's
 images/s and p50 / p95 / p99 request latency over --repeats repetitions
 of --requests one-image requests (median and min-max over the
-repetitions, after a warm-up), its mean micro-batch, and the ratio of its
-median to the inferencer's at batch B. With B = N the clients wait for
+repetitions, after a warm-up), its mean micro-batch, the ratio of its
+median to the inferencer's at batch B, and the CPU time per image of the
+service's process (beside the inferencer's) and of the clients. With B = N the clients wait for
 the batch their own requests are in (decoding cannot overlap the model);
 with B < N the next batch decodes while one runs.
 
     python benchmarks/serve_load.py [--config CFG] [--checkpoint CKPT]
         [--requests 200] [--concurrency 8 16 32] [--repeats 3]
         [--max-batch 8 16 32] [--max-wait-ms 10] [--max-fill-ms 50]
-        [--loop auto|asyncio|uvloop]
+        [--loop auto|asyncio|uvloop] [--torch-threads N]
         [--out FILE]
 
 The server runs in its own process (started and stopped here), one image
 (SynthFashion JPEG at the test pipeline's size) per request, sent by light
-clients (``http.client``, bodies built beforehand: :func:`run_load`); the
+clients (kept-alive sockets, requests built beforehand: :func:`run_load`); the
 reference is AttributeInferencer on the same JPEGs in this process (batch
 1 and batch B, decoding in line, on a worker thread as the service's
 model calls). Without --checkpoint the model has random weights (speed
@@ -24,7 +25,6 @@ does not depend on them). The load average is printed before each
 measurement: on a shared machine the figures are indicative.
 """
 import argparse
-import http.client
 import os
 import os.path as osp
 import platform
@@ -83,15 +83,18 @@ def free_port() -> int:
 
 
 def start_server(config, checkpoint, max_batch, max_wait_ms,
-                 max_fill_ms=50.0, malloc='tuned', loop='auto'):
+                 max_fill_ms=50.0, malloc='tuned', loop='auto',
+                 torch_threads=None):
     """tools/serve.py in a subprocess; its URL once /healthz answers."""
     port = free_port()
+    threads = [] if torch_threads is None else [
+        '--torch-threads', str(torch_threads)]
     proc = subprocess.Popen(
         [sys.executable, osp.join(ROOT, 'tools', 'serve.py'), config,
          checkpoint, '--port', str(port), '--max-batch', str(max_batch),
          '--max-wait-ms', str(max_wait_ms), '--max-fill-ms',
          str(max_fill_ms), '--malloc', malloc, '--loop', loop,
-         '--log-level', 'warning'],
+         '--log-level', 'warning', *threads],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
         stdout=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
@@ -118,56 +121,104 @@ def multipart_body(name: str, content: bytes) -> tuple:
     return body, f'multipart/form-data; boundary={boundary}'
 
 
+class KeepAliveClient:
+    """One kept-alive HTTP/1.1 connection sending prebuilt requests and
+    reading each answer by its Content-Length: a few lines of Python per
+    request, where ``http.client`` parses every header into a message
+    object (the clients share the cores with the service; in the clients'
+    process their Python runs one thread at a time)."""
+
+    def __init__(self, host: str, port: int, timeout: float = 120.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def exchange(self, request: bytes) -> tuple:
+        """Send ``request`` whole -> (status, body)."""
+        self.sock.sendall(request)
+        data = b''
+        while b'\r\n\r\n' not in data:
+            data += self._recv()
+        head, _, body = data.partition(b'\r\n\r\n')
+        lines = head.decode('latin-1').split('\r\n')
+        headers = dict(line.split(':', 1) for line in lines[1:])
+        headers = {k.strip().lower(): v.strip() for k, v in headers.items()}
+        if 'content-length' not in headers:
+            raise RuntimeError(f'an answer without Content-Length: {head!r}')
+        length = int(headers['content-length'])
+        while len(body) < length:
+            body += self._recv()
+        if headers.get('connection', '').lower() == 'close':
+            self.sock.close()
+        return int(lines[0].split()[1]), body
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError('the service closed the connection')
+        return chunk
+
+
+def post_request(host: str, port: int, path: str, body: bytes,
+                 content_type: str) -> bytes:
+    """A POST as bytes, ready to send again and again."""
+    return (f'POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n'
+            f'Content-Type: {content_type}\r\n'
+            f'Content-Length: {len(body)}\r\n\r\n').encode() + body
+
+
 def run_load(url, images, num_requests, concurrency):
     """``num_requests`` one-image requests from ``concurrency`` threads ->
     (images/s, latencies in ms). The clients share the machine's cores
-    with the service, so they are kept light: ``http.client`` on one
-    keep-alive connection per thread, bodies built beforehand (the
-    ``requests`` library took several times the CPU per request), the
+    with the service, so they are kept light: one kept-alive connection
+    per thread (:class:`KeepAliveClient`), requests built beforehand, the
     answer read whole and its status checked."""
     host, port = url.rsplit('//', 1)[1].split(':')
-    bodies = [multipart_body(name, content) for name, content in images]
-    local = threading.local()
+    posts = [post_request(host, int(port), '/v1/attributes',
+                          *multipart_body(name, content))
+             for name, content in images]
+    local, clients = threading.local(), []
 
     def one(i):
-        body, content_type = bodies[i % len(bodies)]
-        if not hasattr(local, 'conn'):
-            local.conn = http.client.HTTPConnection(host, int(port),
-                                                    timeout=120)
+        if not hasattr(local, 'client'):
+            local.client = KeepAliveClient(host, int(port))
+            clients.append(local.client)
         start = time.perf_counter()
-        local.conn.request('POST', '/v1/attributes', body,
-                           {'Content-Type': content_type})
-        response = local.conn.getresponse()
-        answer = response.read()
+        status, answer = local.client.exchange(posts[i % len(posts)])
         elapsed = time.perf_counter() - start
-        if response.status != 200:
+        if status != 200:
             raise RuntimeError(f'{images[i % len(images)][0]}: '
-                               f'{response.status} {answer[:200]!r}')
+                               f'{status} {answer[:200]!r}')
         return elapsed * 1000
 
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         latencies = np.array(list(pool.map(one, range(num_requests))))
-    return num_requests / (time.perf_counter() - start), latencies
+    rate = num_requests / (time.perf_counter() - start)
+    for client in clients:
+        client.sock.close()
+    return rate, latencies
 
 
 def service_run(config, checkpoint, images, args, concurrency, max_batch,
                 say):
     """The service at one concurrency and --max-batch: images/s per
-    repetition, the p50/p95/p99 latencies (repetitions x 3) and the mean
-    batch size."""
+    repetition, the p50/p95/p99 latencies (repetitions x 3), the mean
+    batch size and what it cost inside: the model call's mean time, CPU
+    time per image of the service's process and of the clients (this
+    process), page faults."""
     proc, url = start_server(config, checkpoint, max_batch,
                              args.max_wait_ms, args.max_fill_ms, args.malloc,
-                             args.loop)
+                             args.loop, args.torch_threads)
     try:
         run_load(url, images, 2 * concurrency, concurrency)  # warm-up
         before = requests.get(url + '/healthz').json()['batch_sizes']
         calls_before = model_call_seconds(url)
         faults_before = minor_faults(proc.pid)
-        loop = requests.get(url + '/v1/schema').json()['service'][
-            'event_loop']
+        service = requests.get(url + '/v1/schema').json()['service']
         say(f'service, {concurrency} clients, --max-batch {max_batch}, '
-            f'event loop {loop}: {load()}')
+            f'event loop {service["event_loop"]}, '
+            f'{service["torch_threads"]} torch threads: {load()}')
+        cpu_before, clients_before = process_cpu(proc.pid), own_cpu()
         rates, lat = [], []
         for _ in range(args.repeats):
             rate, latencies = run_load(url, images, args.requests,
@@ -176,6 +227,8 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
             lat.append(np.percentile(latencies, [50, 95, 99]))
         after = requests.get(url + '/healthz').json()['batch_sizes']
         faults = minor_faults(proc.pid) - faults_before
+        cpu = process_cpu(proc.pid) - cpu_before
+        clients = own_cpu() - clients_before
         calls_after = model_call_seconds(url)
     finally:
         proc.terminate()
@@ -184,9 +237,24 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
     mean_batch = sum(k * v for k, v in calls.items()) / max(
         sum(calls.values()), 1)
     seconds, count = (a - b for a, b in zip(calls_after, calls_before))
+    images = args.repeats * args.requests
     return rates, np.array(lat), mean_batch, dict(
-        faults_per_image=faults / (args.repeats * args.requests),
-        call_ms=1000 * seconds / max(count, 1))
+        faults_per_image=faults / images,
+        call_ms=1000 * seconds / max(count, 1),
+        cpu_ms=1000 * cpu / images, clients_cpu_ms=1000 * clients / images)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) of a process so far
+    (Linux /proc)."""
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def own_cpu() -> float:
+    """CPU seconds of this process so far, all threads."""
+    return time.process_time()
 
 
 def minor_faults(pid: int) -> int:
@@ -221,12 +289,18 @@ def main():
     parser.add_argument('--loop', default='auto',
                         choices=['auto', 'asyncio', 'uvloop'],
                         help="the service's event loop (tools/serve.py)")
+    parser.add_argument('--torch-threads', type=int, default=None,
+                        help="PyTorch's intra-op threads, in the service "
+                        "(tools/serve.py --torch-threads) and here (default: "
+                        "torch's own)")
     add_malloc_argument(parser)  # the service's, and the same here
     parser.add_argument('--out', default=None,
                         help='also write the output to this file')
     args = parser.parse_args()
     say = output_to(args.out)
     malloc = apply_malloc_argument(args)
+    if args.torch_threads is not None:
+        torch.set_num_threads(args.torch_threads)
 
     tmp = tempfile.mkdtemp()
     cfg = Config.fromfile(args.config)
@@ -266,19 +340,20 @@ def main():
         f'--loop {args.loop} (the one in use: each service line)')
     inferencer = AttributeInferencer(config, checkpoint)
     todo = [paths[i % len(paths)] for i in range(args.requests)]
-    reference, said = {}, []
+    reference, cpu_ms, said = {}, {}, []
     for bs in sorted({1, *args.max_batch}):
         say(f'inferencer batch {bs}: {load()}')
         on_worker_thread(lambda: inferencer(paths[:bs], batch_size=bs,
                                             num_workers=0))  # warm-up
-        faults = minor_faults(os.getpid())
+        faults, cpu = minor_faults(os.getpid()), own_cpu()
         reference[bs] = [args.requests / on_worker_thread(
             lambda: inferencer(todo, batch_size=bs, num_workers=0))
             for _ in range(args.repeats)]
         faults = minor_faults(os.getpid()) - faults
-        said.append(f'inferencer, batch {bs}: '
-                    f'{faults / (args.repeats * args.requests):.0f} minor '
-                    'page faults per image')
+        cpu_ms[bs] = 1000 * (own_cpu() - cpu) / (args.repeats * args.requests)
+        said.append(f'inferencer, batch {bs}: CPU {cpu_ms[bs]:.2f} ms per '
+                    f'image, {faults / (args.repeats * args.requests):.0f} '
+                    'minor page faults per image')
     rows = [(f'AttributeInferencer, batch {bs}', rates, None, '', '')
             for bs, rates in reference.items()]
     for c in args.concurrency:
@@ -289,7 +364,11 @@ def main():
             rows.append((f'service, {c} clients, B={b}', rates, lat,
                          f'{mean_batch:.1f}', f'{ratio:.2f}x'))
             said.append(f'service, {c} clients, B={b}: model call '
-                        f'{inside["call_ms"]:.1f} ms on average, '
+                        f'{inside["call_ms"]:.1f} ms on average; CPU per '
+                        f'image {inside["cpu_ms"]:.2f} ms in the service '
+                        f'(+{inside["cpu_ms"] - cpu_ms[b]:.2f} over the '
+                        f'inferencer at batch {b}) and '
+                        f'{inside["clients_cpu_ms"]:.2f} ms in the clients; '
                         f'{inside["faults_per_image"]:.0f} minor page '
                         'faults per image in the service process')
     say(f'after: {load()}')

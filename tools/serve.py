@@ -1,6 +1,7 @@
 """Serve a trained attribute model over HTTP (FastAPI + uvicorn).
 
     python tools/serve.py CONFIG CKPT [--backend B [--backend-threads N]]
+        [--torch-threads N]
         [--host 127.0.0.1 --port 8000] [--max-batch 32 --max-wait-ms 10]
         [--max-fill-ms 50]
         [--max-images 16 --max-image-mb 20 --max-megapixels 50]
@@ -41,6 +42,7 @@ import atexit
 import os
 import sys
 
+import torch
 from mmengine.config import Config, DictAction
 
 import mmfashion_attr  # noqa: F401
@@ -61,6 +63,11 @@ def parse_args():
     parser.add_argument('--backend-threads', type=int, default=None,
                         help='threads of the onnxruntime / openvino '
                         "backends (default: the runtime's own)")
+    parser.add_argument('--torch-threads', type=int, default=None,
+                        help="PyTorch's intra-op threads in the service "
+                        "(torch.set_num_threads; default: torch's own, "
+                        'one per core); see docs/inference_and_deployment'
+                        '.md for when fewer are faster')
     parser.add_argument('--device', default=None, help='default: cpu')
     parser.add_argument('--thresholds', default=None,
                         help='a float or a calibrate_thresholds.py file '
@@ -127,6 +134,10 @@ def main():
     args = parse_args()
     # freed activations kept for the next batch (page faults: module doc)
     malloc = apply_malloc_argument(args)
+    if args.torch_threads is not None:
+        if args.torch_threads < 1:
+            sys.exit(f'--torch-threads {args.torch_threads}: at least 1')
+        torch.set_num_threads(args.torch_threads)  # the model's thread too
     try:
         limits = ServeLimits(
             max_images=args.max_images,

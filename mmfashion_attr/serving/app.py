@@ -7,6 +7,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Optional
 
+import torch
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse, Response
@@ -228,7 +229,9 @@ def create_app(predictor, limits: Optional[ServeLimits] = None,
                 backend=getattr(predictor, 'backend', 'pytorch'),
                 # 'asyncio' or 'uvloop' (tools/serve.py --loop)
                 event_loop=type(asyncio.get_running_loop()).__module__
-                .split('.')[0]),
+                .split('.')[0],
+                # PyTorch's intra-op threads (tools/serve.py --torch-threads)
+                torch_threads=torch.get_num_threads()),
             limits=dict(limits.to_json(), memory_cap_bytes=cap,
                         packed_image_bytes=packed_bytes),
             batching=dict(max_batch=max_batch, max_wait_ms=max_wait_ms,

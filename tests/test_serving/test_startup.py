@@ -99,7 +99,8 @@ def test_schema_reports_what_is_served(tiny, synth_root):
         config=config, checkpoint=dict(path=ckpt, sha256_prefix=sha[:12]),
         schema_file=schema_file, schema_file_sha256_prefix=hashlib.sha256(
             open(schema_file, 'rb').read()).hexdigest()[:12],
-        backend='pytorch', event_loop='asyncio')
+        backend='pytorch', event_loop='asyncio',
+        torch_threads=torch.get_num_threads())
     assert schema['checkpoint_sha256'] == sha
     packed = 3 * 64 * 64  # the tiny config's input, uint8
     assert schema['limits']['packed_image_bytes'] == packed

@@ -47,8 +47,8 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, 'tools/serve.py', config, onnx_file, '--backend',
          'onnxruntime', '--port', str(port), '--max-batch', '4',
-         '--max-images', '8', '--loop', 'asyncio', '--log-level',
-         'warning'],
+         '--max-images', '8', '--loop', 'asyncio', '--torch-threads', '1',
+         '--log-level', 'warning'],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -78,8 +78,18 @@ def test_serve_onnxruntime_backend(synth_root, tmp_path):
     assert schema['batching'] == dict(max_batch=4, max_wait_ms=10.0,
                                       max_fill_ms=50.0)
     assert schema['service']['event_loop'] == 'asyncio'  # --loop
+    assert schema['service']['torch_threads'] == 1  # --torch-threads
     assert missing.status_code == 404
     assert missing.json()['error']['code'] == 'not_found'
     status, headers, body = garbage
     assert (status, headers['connection']) == (400, 'close')
     assert json.loads(body)['error']['code'] == 'bad_http_request'
+
+
+def test_serve_refuses_zero_torch_threads(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, 'tools/serve.py', 'config.py', 'model.pth',
+         '--torch-threads', '0'], cwd=ROOT, capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert proc.returncode != 0
+    assert '--torch-threads 0: at least 1' in proc.stderr
