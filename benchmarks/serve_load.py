@@ -46,7 +46,7 @@ from mmpretrain.apis import get_model
 
 import mmfashion_attr  # noqa: F401
 from common import output_to, pipeline_size, spread, synthfashion_at
-from mmfashion_attr.utils.run_records import git_commit
+from mmfashion_attr.utils.run_records import git_commit, machine
 from mmfashion_attr.apis import AttributeInferencer
 from mmfashion_attr.utils.cli import (add_malloc_argument,
                                       apply_malloc_argument)
@@ -323,9 +323,8 @@ def main():
     images = [(osp.basename(p), open(p, 'rb').read()) for p in paths]
 
     say(f'{datetime.now().isoformat(timespec="seconds")}, '
-        f'{platform.node()}, {platform.processor() or platform.machine()}, '
-        f'{os.cpu_count()} CPUs, torch {torch.__version__} '
-        f'({torch.get_num_threads()} threads), commit {git_commit()}, '
+        f'{platform.node()}, {machine()} ({torch.get_num_threads()} '
+        f'torch threads), commit {git_commit()}, '
         f'{osp.relpath(args.config, ROOT)} at {size} px, ' +
         (f'checkpoint {args.checkpoint}' if args.checkpoint
          else 'random weights'))
