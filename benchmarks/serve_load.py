@@ -365,7 +365,7 @@ def main():
             said.append(f'service, {c} clients, B={b}: model call '
                         f'{inside["call_ms"]:.1f} ms on average; CPU per '
                         f'image {inside["cpu_ms"]:.2f} ms in the service '
-                        f'(+{inside["cpu_ms"] - cpu_ms[b]:.2f} over the '
+                        f'({inside["cpu_ms"] - cpu_ms[b]:+.2f} over the '
                         f'inferencer at batch {b}) and '
                         f'{inside["clients_cpu_ms"]:.2f} ms in the clients; '
                         f'{inside["faults_per_image"]:.0f} minor page '
