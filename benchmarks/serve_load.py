@@ -2,27 +2,29 @@
 beside the direct inferencer at the same batch size, in one run: for each
 number N of client threads and each --max-batch B up to N, the service's
 images/s and p50 / p95 / p99 request latency over --repeats repetitions
-of --requests one-image requests (median and min-max over the
-repetitions, after a warm-up), its mean micro-batch, the ratio of its
-median to the inferencer's at batch B, and the CPU time per image of the
-service's process (beside the inferencer's) and of the clients. With B = N the clients wait for
-the batch their own requests are in (decoding cannot overlap the model);
-with B < N the next batch decodes while one runs.
+of --requests requests (median and min-max over the repetitions, after a
+warm-up), its mean micro-batch, the ratio of its median to the
+inferencer's at batch B, and the CPU time per image of the service's
+process (beside the inferencer's) and of the clients. With B = N the
+clients wait for the batch their own requests are in (decoding cannot
+overlap the model); with B < N the next batch decodes while one runs.
 
     python benchmarks/serve_load.py [--config CFG] [--checkpoint CKPT]
-        [--requests 200] [--concurrency 8 16 32] [--repeats 3]
+        [--requests 200] [--images-per-request 1]
+        [--concurrency 8 16 32] [--repeats 3]
         [--max-batch 8 16 32] [--max-wait-ms 10] [--max-fill-ms 50]
         [--loop auto|asyncio|uvloop] [--torch-threads N]
         [--out FILE]
 
-The server runs in its own process (started and stopped here), one image
-(SynthFashion JPEG at the test pipeline's size) per request, sent by light
-clients (kept-alive sockets, requests built beforehand: :func:`run_load`); the
-reference is AttributeInferencer on the same JPEGs in this process (batch
-1 and batch B, decoding in line, on a worker thread as the service's
-model calls). Without --checkpoint the model has random weights (speed
-does not depend on them). The load average is printed before each
-measurement: on a shared machine the figures are indicative.
+The server runs in its own process (started and stopped here); each
+request carries --images-per-request SynthFashion JPEGs at the test
+pipeline's size, sent by light clients (kept-alive sockets, requests
+built beforehand: :func:`run_load`); the reference is AttributeInferencer
+on as many of the same JPEGs in this process (batch 1 and batch B,
+decoding in line, on a worker thread as the service's model calls).
+Without --checkpoint the model has random weights (speed does not depend
+on them). The load average is printed before each measurement: on a
+shared machine the figures are indicative.
 """
 import argparse
 import os
@@ -111,13 +113,15 @@ def start_server(config, checkpoint, max_batch, max_wait_ms,
     raise RuntimeError('tools/serve.py did not come up in 180 s')
 
 
-def multipart_body(name: str, content: bytes) -> tuple:
-    """One image as a multipart/form-data body -> (body, content type)."""
+def multipart_body(images) -> tuple:
+    """Images ``[(name, content), ...]`` as one multipart/form-data body
+    -> (body, content type)."""
     boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; '
-            f'name="images"; filename="{name}"\r\n'
-            'Content-Type: application/octet-stream\r\n\r\n')
-    body = head.encode() + content + f'\r\n--{boundary}--\r\n'.encode()
+    parts = [(f'--{boundary}\r\nContent-Disposition: form-data; '
+              f'name="images"; filename="{name}"\r\n'
+              'Content-Type: application/octet-stream\r\n\r\n').encode() +
+             content + b'\r\n' for name, content in images]
+    body = b''.join(parts) + f'--{boundary}--\r\n'.encode()
     return body, f'multipart/form-data; boundary={boundary}'
 
 
@@ -166,16 +170,18 @@ def post_request(host: str, port: int, path: str, body: bytes,
             f'Content-Length: {len(body)}\r\n\r\n').encode() + body
 
 
-def run_load(url, images, num_requests, concurrency):
-    """``num_requests`` one-image requests from ``concurrency`` threads ->
-    (images/s, latencies in ms). The clients share the machine's cores
+def run_load(url, images, num_requests, concurrency, per_request=1):
+    """``num_requests`` requests of ``per_request`` images each (the
+    next ones of ``images``, round the list) from ``concurrency`` threads
+    -> (images/s, latencies in ms). The clients share the machine's cores
     with the service, so they are kept light: one kept-alive connection
     per thread (:class:`KeepAliveClient`), requests built beforehand, the
     answer read whole and its status checked."""
     host, port = url.rsplit('//', 1)[1].split(':')
+    groups = [[images[(i * per_request + j) % len(images)]
+               for j in range(per_request)] for i in range(len(images))]
     posts = [post_request(host, int(port), '/v1/attributes',
-                          *multipart_body(name, content))
-             for name, content in images]
+                          *multipart_body(group)) for group in groups]
     local, clients = threading.local(), []
 
     def one(i):
@@ -186,14 +192,14 @@ def run_load(url, images, num_requests, concurrency):
         status, answer = local.client.exchange(posts[i % len(posts)])
         elapsed = time.perf_counter() - start
         if status != 200:
-            raise RuntimeError(f'{images[i % len(images)][0]}: '
+            raise RuntimeError(f'{groups[i % len(groups)][0][0]}: '
                                f'{status} {answer[:200]!r}')
         return elapsed * 1000
 
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         latencies = np.array(list(pool.map(one, range(num_requests))))
-    rate = num_requests / (time.perf_counter() - start)
+    rate = num_requests * per_request / (time.perf_counter() - start)
     for client in clients:
         client.sock.close()
     return rate, latencies
@@ -210,7 +216,9 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
                              args.max_wait_ms, args.max_fill_ms, args.malloc,
                              args.loop, args.torch_threads)
     try:
-        run_load(url, images, 2 * concurrency, concurrency)  # warm-up
+        per_request = args.images_per_request
+        run_load(url, images, 2 * concurrency, concurrency,
+                 per_request)  # warm-up
         before = requests.get(url + '/healthz').json()['batch_sizes']
         calls_before = model_call_seconds(url)
         faults_before = minor_faults(proc.pid)
@@ -222,7 +230,7 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
         rates, lat = [], []
         for _ in range(args.repeats):
             rate, latencies = run_load(url, images, args.requests,
-                                       concurrency)
+                                       concurrency, per_request)
             rates.append(rate)
             lat.append(np.percentile(latencies, [50, 95, 99]))
         after = requests.get(url + '/healthz').json()['batch_sizes']
@@ -237,7 +245,7 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
     mean_batch = sum(k * v for k, v in calls.items()) / max(
         sum(calls.values()), 1)
     seconds, count = (a - b for a, b in zip(calls_after, calls_before))
-    images = args.repeats * args.requests
+    images = args.repeats * args.requests * per_request
     return rates, np.array(lat), mean_batch, dict(
         faults_per_image=faults / images,
         call_ms=1000 * seconds / max(count, 1),
@@ -278,6 +286,9 @@ def main():
     parser.add_argument('--config', default=DEMO)
     parser.add_argument('--checkpoint', default=None)
     parser.add_argument('--requests', type=int, default=200)
+    parser.add_argument('--images-per-request', type=int, default=1,
+                        help='images in each request (1-16: the '
+                        "service's --max-images)")
     parser.add_argument('--concurrency', type=int, nargs='+',
                         default=[8, 16, 32])
     parser.add_argument('--repeats', type=int, default=3)
@@ -297,6 +308,9 @@ def main():
     parser.add_argument('--out', default=None,
                         help='also write the output to this file')
     args = parser.parse_args()
+    if not 1 <= args.images_per_request <= 16:
+        parser.error(f'--images-per-request {args.images_per_request}: '
+                     "1-16 (the service's --max-images)")
     say = output_to(args.out)
     malloc = apply_malloc_argument(args)
     if args.torch_threads is not None:
@@ -328,7 +342,9 @@ def main():
         f'{osp.relpath(args.config, ROOT)} at {size} px, ' +
         (f'checkpoint {args.checkpoint}' if args.checkpoint
          else 'random weights'))
-    say(f'{args.requests} requests of 1 image from N client threads to '
+    per_request = args.images_per_request
+    say(f'{args.requests} requests of {per_request} image'
+        f'{"s" if per_request > 1 else ""} from N client threads to '
         f'the service at --max-batch B --max-wait-ms {args.max_wait_ms:g} '
         f'--max-fill-ms {args.max_fill_ms:g}; '
         'the inferencer in-process on the same JPEGs at batch B; '
@@ -338,20 +354,21 @@ def main():
         'mmfashion_attr/utils/malloc_tuning.py); the service\'s event loop: '
         f'--loop {args.loop} (the one in use: each service line)')
     inferencer = AttributeInferencer(config, checkpoint)
-    todo = [paths[i % len(paths)] for i in range(args.requests)]
+    num_images = args.requests * per_request  # the inferencer's, per run
+    todo = [paths[i % len(paths)] for i in range(num_images)]
     reference, cpu_ms, said = {}, {}, []
     for bs in sorted({1, *args.max_batch}):
         say(f'inferencer batch {bs}: {load()}')
         on_worker_thread(lambda: inferencer(paths[:bs], batch_size=bs,
                                             num_workers=0))  # warm-up
         faults, cpu = minor_faults(os.getpid()), own_cpu()
-        reference[bs] = [args.requests / on_worker_thread(
+        reference[bs] = [num_images / on_worker_thread(
             lambda: inferencer(todo, batch_size=bs, num_workers=0))
             for _ in range(args.repeats)]
         faults = minor_faults(os.getpid()) - faults
-        cpu_ms[bs] = 1000 * (own_cpu() - cpu) / (args.repeats * args.requests)
+        cpu_ms[bs] = 1000 * (own_cpu() - cpu) / (args.repeats * num_images)
         said.append(f'inferencer, batch {bs}: CPU {cpu_ms[bs]:.2f} ms per '
-                    f'image, {faults / (args.repeats * args.requests):.0f} '
+                    f'image, {faults / (args.repeats * num_images):.0f} '
                     'minor page faults per image')
     rows = [(f'AttributeInferencer, batch {bs}', rates, None, '', '')
             for bs, rates in reference.items()]

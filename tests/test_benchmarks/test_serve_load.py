@@ -54,9 +54,9 @@ def test_answers_read_by_content_length_on_one_connection(serve_load):
          body[:10], body[10:]],
         [b'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n',
          b'{}']])
-    request = serve_load.post_request('127.0.0.1', port, '/v1/attributes',
-                                      *serve_load.multipart_body('a.jpg',
-                                                                 b'\xff\xd8'))
+    request = serve_load.post_request(
+        '127.0.0.1', port, '/v1/attributes',
+        *serve_load.multipart_body([('a.jpg', b'\xff\xd8')]))
     client = serve_load.KeepAliveClient('127.0.0.1', port, timeout=10)
     assert client.exchange(request) == (200, body)
     assert client.exchange(request) == (503, b'{}')
