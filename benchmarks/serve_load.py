@@ -1,13 +1,14 @@
 """A bounded load test of the HTTP service (tools/serve.py) on 127.0.0.1,
 beside the direct inferencer at the same batch size, in one run: for each
-number N of client threads and each --max-batch B up to N, the service's
-images/s and p50 / p95 / p99 request latency over --repeats repetitions
-of --requests requests (median and min-max over the repetitions, after a
-warm-up), its mean micro-batch, the ratio of its median to the
-inferencer's at batch B, and the CPU time per image of the service's
-process (beside the inferencer's) and of the clients. With B = N the
+number N of client threads and each --max-batch B up to the images in
+flight (N x --images-per-request), the service's images/s and p50 / p95 /
+p99 request latency over --repeats repetitions of --requests requests
+(median and min-max over the repetitions, after a warm-up), its mean
+micro-batch, the ratio of its median to the inferencer's at batch B, and
+the CPU time per image of the service's process (beside the
+inferencer's) and of the clients. With B = the images in flight the
 clients wait for the batch their own requests are in (decoding cannot
-overlap the model); with B < N the next batch decodes while one runs.
+overlap the model); with fewer the next batch decodes while one runs.
 
     python benchmarks/serve_load.py [--config CFG] [--checkpoint CKPT]
         [--requests 200] [--images-per-request 1]
@@ -294,7 +295,8 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--max-batch', type=int, nargs='+',
                         default=[8, 16, 32],
-                        help='each value up to the number of clients')
+                        help='each value up to the images in flight '
+                        '(clients x --images-per-request)')
     parser.add_argument('--max-wait-ms', type=float, default=10.0)
     parser.add_argument('--max-fill-ms', type=float, default=50.0)
     parser.add_argument('--loop', default='auto',
@@ -373,7 +375,7 @@ def main():
     rows = [(f'AttributeInferencer, batch {bs}', rates, None, '', '')
             for bs, rates in reference.items()]
     for c in args.concurrency:
-        for b in (b for b in args.max_batch if b <= c):
+        for b in (b for b in args.max_batch if b <= c * per_request):
             rates, lat, mean_batch, inside = service_run(
                 config, checkpoint, images, args, c, b, say)
             ratio = np.median(rates) / np.median(reference[b])
