@@ -227,7 +227,9 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
         say(f'service, {concurrency} clients, --max-batch {max_batch}, '
             f'event loop {service["event_loop"]}, '
             f'{service["torch_threads"]} torch threads: {load()}')
-        cpu_before, clients_before = process_cpu(proc.pid), own_cpu()
+        # the clients' CPU: this process's, all threads
+        cpu_before, clients_before = process_cpu(proc.pid), \
+            time.process_time()
         rates, lat = [], []
         for _ in range(args.repeats):
             rate, latencies = run_load(url, images, args.requests,
@@ -237,7 +239,7 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
         after = requests.get(url + '/healthz').json()['batch_sizes']
         faults = minor_faults(proc.pid) - faults_before
         cpu = process_cpu(proc.pid) - cpu_before
-        clients = own_cpu() - clients_before
+        clients = time.process_time() - clients_before
         calls_after = model_call_seconds(url)
     finally:
         proc.terminate()
@@ -253,23 +255,22 @@ def service_run(config, checkpoint, images, args, concurrency, max_batch,
         cpu_ms=1000 * cpu / images, clients_cpu_ms=1000 * clients / images)
 
 
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system, all threads) of a process so far
-    (Linux /proc)."""
+def proc_stat(pid: int) -> list:
+    """The fields of ``/proc/PID/stat`` after the command name (Linux),
+    from the state on: minflt is [7], utime [11], stime [12]."""
     with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
+        return f.read().rsplit(')', 1)[1].split()
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) of a process so far."""
+    fields = proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def own_cpu() -> float:
-    """CPU seconds of this process so far, all threads."""
-    return time.process_time()
-
-
 def minor_faults(pid: int) -> int:
-    """The process's minor page faults so far (Linux /proc)."""
-    with open(f'/proc/{pid}/stat') as f:
-        return int(f.read().rsplit(')', 1)[1].split()[7])
+    """The process's minor page faults so far."""
+    return int(proc_stat(pid)[7])
 
 
 def model_call_seconds(url: str) -> tuple:
@@ -363,12 +364,13 @@ def main():
         say(f'inferencer batch {bs}: {load()}')
         on_worker_thread(lambda: inferencer(paths[:bs], batch_size=bs,
                                             num_workers=0))  # warm-up
-        faults, cpu = minor_faults(os.getpid()), own_cpu()
+        faults, cpu = minor_faults(os.getpid()), time.process_time()
         reference[bs] = [num_images / on_worker_thread(
             lambda: inferencer(todo, batch_size=bs, num_workers=0))
             for _ in range(args.repeats)]
         faults = minor_faults(os.getpid()) - faults
-        cpu_ms[bs] = 1000 * (own_cpu() - cpu) / (args.repeats * num_images)
+        cpu_ms[bs] = 1000 * (time.process_time() - cpu) / (
+            args.repeats * num_images)
         said.append(f'inferencer, batch {bs}: CPU {cpu_ms[bs]:.2f} ms per '
                     f'image, {faults / (args.repeats * num_images):.0f} '
                     'minor page faults per image')
